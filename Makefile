@@ -1,0 +1,102 @@
+# allocsel — see README.md. `make`, `make check`, `make install DESTDIR= PREFIX=`.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+PREFIXLIB  ?= $(PREFIX)/lib
+DESTDIR    ?=
+
+BUILD      ?= build
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS    ?= -O2 -g
+SAN_FLAGS ?=
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) -Iinclude \
+             -DALLOCSEL_VERSION='"$(VERSION)"' -DLIBEXECDIR='"$(LIBEXECDIR)"' \
+             -DMULTIARCH='"$(MULTIARCH)"' $(shell $(PKG_CONFIG) --cflags libconfig)
+LDFLAGS  ?=
+CONFIG_LIBS  := $(shell $(PKG_CONFIG) --libs libconfig)
+SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd)
+CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
+
+# Everything but main.c, so the unit tests link the same objects.
+CORE_SRCS := strv diag numparse elf_info trust suggest confread policy_keys policy \
+             catalog envbuild tuning plan inspect events helper cli report
+CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
+UNIT_TESTS := test-policy test-envbuild test-elf test-cli test-numparse test-trust test-tuning
+UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
+TEST_TOOLS := $(BUILD)/tests/probe $(BUILD)/tests/probe32-static
+
+.PHONY: all check check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
+
+all: $(BUILD)/allocsel $(BUILD)/allocsel-monitor
+
+$(BUILD)/%.o: selector/%.c $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD):
+	mkdir -p $(BUILD)/tests
+
+# allocsel itself links libconfig only: libsystemd stays off the exec path.
+$(BUILD)/allocsel: $(BUILD)/main.o $(CORE_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CONFIG_LIBS)
+
+$(BUILD)/allocsel-monitor: $(BUILD)/monitor_main.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
+
+$(BUILD)/tests/test-%: tests/test-%.c $(CORE_OBJS) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(CONFIG_LIBS) $(CMOCKA_LIBS)
+
+# The probe asks the allocator inside itself; it links nothing but libc.
+$(BUILD)/tests/probe: tests/probe.c | $(BUILD)
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g -o $@ $< -ldl
+
+$(BUILD)/tests/probe32-static: tests/tiny.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -static -o $@ $<
+
+check-unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+check-integration: all $(TEST_TOOLS)
+	BUILD=$(BUILD) bash tests/integration.sh
+
+# The same suites again under AddressSanitizer and UndefinedBehaviorSanitizer.
+check-sanitizers:
+	$(MAKE) BUILD=build-san SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		CFLAGS='-O1 -g' check-unit check-integration
+
+check: check-unit check-integration check-sanitizers
+
+bench: all
+	BUILD=$(BUILD) bash bench/startup.sh
+
+FUZZ_SRCS := $(filter-out helper,$(CORE_SRCS))
+fuzz: | $(BUILD)
+	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+		$(shell $(PKG_CONFIG) --cflags libconfig) -DMULTIARCH='"$(MULTIARCH)"' \
+		-o $(BUILD)/fuzz-policy tests/fuzz-policy.c $(FUZZ_SRCS:%=selector/%.c) $(CONFIG_LIBS)
+	mkdir -p $(BUILD)/fuzz-corpus && cp conf/*.conf tests/policies/*.conf $(BUILD)/fuzz-corpus/
+	$(BUILD)/fuzz-policy -max_total_time=$${FUZZ_SECONDS:-60} -max_len=4096 $(BUILD)/fuzz-corpus
+
+lint:
+	cppcheck --std=c11 --enable=warning,style,performance,portability --error-exitcode=1 \
+		--inline-suppr --suppress=missingIncludeSystem -Iinclude -D_GNU_SOURCE -q selector tests/*.c
+	clang-tidy --quiet selector/*.c -- -std=c17 -D_GNU_SOURCE -Iinclude
+
+install: all
+	install -Dm755 $(BUILD)/allocsel $(DESTDIR)$(BINDIR)/allocsel
+	install -Dm755 $(BUILD)/allocsel-monitor $(DESTDIR)$(LIBEXECDIR)/allocsel/allocsel-monitor
+	install -dm755 $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(PREFIXLIB)/allocsel.d
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/allocsel $(DESTDIR)$(LIBEXECDIR)/allocsel/allocsel-monitor
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/allocsel $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(PREFIXLIB)/allocsel.d 2>/dev/null
+
+clean:
+	rm -rf build build-san

@@ -1,0 +1,31 @@
+/* The command line, parsed without side effects. */
+#ifndef ALLOCSEL_CLI_H
+#define ALLOCSEL_CLI_H
+
+#include <stdbool.h>
+
+#include "strv.h"
+
+enum mode { MODE_RUN, MODE_CHECK, MODE_EXPLAIN, MODE_LIST, MODE_COMPARE, MODE_HELP, MODE_VERSION };
+
+struct cli {
+        enum mode mode;
+        struct strv policy_dirs;        /* --policy-dir, in order given */
+        const char *config;             /* --config */
+        const char *allocator;          /* --allocator */
+        bool strict;
+        bool no_monitor;
+        bool json;
+        const char *service;            /* run, explain */
+        char **services;                /* check: the names given */
+        int n_services;
+        char **program;                 /* run: PROGRAM [ARG...], NULL-terminated */
+};
+
+/* 0, or -EINVAL with *ret_error a one-line message (not allocated). */
+int cli_parse(int argc, char **argv, struct cli *ret, const char **ret_error);
+void cli_free(struct cli *c);
+
+extern const char cli_usage[];
+
+#endif

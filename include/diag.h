@@ -1,0 +1,33 @@
+/* Diagnostics: problems found in policy files and the plan, reported once
+ * by the top level as "FILE:LINE: message". */
+#ifndef ALLOCSEL_DIAG_H
+#define ALLOCSEL_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum diag_level { DIAG_WARNING, DIAG_ERROR };
+
+struct diag {
+        enum diag_level level;
+        char *file;     /* NULL when the problem has no file */
+        int line;       /* 0 when unknown */
+        char *msg;
+};
+
+struct diags {
+        struct diag *v;
+        size_t n;
+        size_t cap;
+};
+
+void diags_add(struct diags *d, enum diag_level level, const char *file, int line,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+size_t diags_count(const struct diags *d, enum diag_level level);
+const struct diag *diags_first(const struct diags *d, enum diag_level level);
+void diags_free(struct diags *d);
+
+/* "FILE:LINE: msg", "FILE: msg" or "msg"; caller frees. */
+char *diag_format(const struct diag *dg);
+
+#endif

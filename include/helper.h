@@ -1,0 +1,15 @@
+/* The helper process: allocsel-monitor, detached before exec so that it is
+ * never a child of the program, and the only part linked with libsystemd. */
+#ifndef ALLOCSEL_HELPER_H
+#define ALLOCSEL_HELPER_H
+
+#include "events.h"
+
+/* Where allocsel-monitor is: beside allocsel (a build tree), else LIBEXECDIR. */
+int helper_path(char **ret);
+
+/* Starts the helper, detached, with extra arguments and then "--" and the
+ * event's fields; waits only for the intermediate process. */
+int helper_spawn(const char *path, const struct strv *args, const struct event *ev);
+
+#endif

@@ -1,0 +1,42 @@
+/* The plan for one service: which allocator and library, which variables
+ * change, and whether problems mean falling back or refusing to start. */
+#ifndef ALLOCSEL_PLAN_H
+#define ALLOCSEL_PLAN_H
+
+#include <stdbool.h>
+
+#include "catalog.h"
+#include "diag.h"
+#include "policy.h"
+#include "strv.h"
+
+struct plan_options {
+        struct strv dirs;               /* policy search path, highest precedence first */
+        const char *global_conf;        /* /etc/allocsel.conf */
+        const char *allocator;          /* --allocator, or NULL */
+        bool strict;                    /* --strict */
+        bool check_owner;               /* running as root: files must be root's */
+};
+
+struct plan {
+        const char *service;
+        struct catalog catalog;
+        struct policy policy;
+        const struct allocator *allocator;      /* NULL when none could be chosen */
+        char *library;                          /* NULL for glibc */
+        struct library_traits traits;
+        struct strv changes;    /* "NAME=value" to set, "NAME" to remove */
+        struct diags diags;
+        bool fallback;          /* an error: run with the environment untouched */
+        bool refuse;            /* ...and on_error = "fail" or --strict: exit 78 */
+};
+
+/* Never fails for policy problems: they end up in diags and fallback. */
+int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp);
+void plan_free(struct plan *pl);
+
+/* Settings the monitor uses, with their defaults. */
+bool plan_monitor_enabled(const struct plan *pl);
+long long plan_setting_int(const struct plan *pl, enum policy_key k, long long def);
+
+#endif

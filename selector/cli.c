@@ -1,0 +1,167 @@
+/* Option parsing: getopt_long, stopping at SERVICE so PROGRAM's own
+ * options are never touched. */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+#include "policy.h"
+
+const char cli_usage[] =
+        "usage: allocsel [OPTIONS] SERVICE [--] PROGRAM [ARG...]\n"
+        "       allocsel --check [OPTIONS] [SERVICE...]\n"
+        "       allocsel --explain [OPTIONS] SERVICE [--json]\n"
+        "       allocsel --list [--json]\n"
+        "       allocsel --help | --version\n"
+        "\n"
+        "Runs PROGRAM under the allocator policy of SERVICE from /etc/allocsel.d,\n"
+        "/run/allocsel.d and /usr/lib/allocsel.d (see allocsel.d(5)).\n"
+        "\n"
+        "  --policy-dir DIR   search DIR instead (repeatable, first has precedence)\n"
+        "  --config FILE      global settings file instead of /etc/allocsel.conf\n"
+        "  --allocator NAME   use NAME for this run, whatever the policy says\n"
+        "  --strict           refuse to start (exit 78) when the policy has errors\n"
+        "  --no-monitor       do not watch the program for its exit RSS\n"
+        "  --json             machine-readable output for --explain and --list\n";
+
+enum {
+        OPT_CHECK = 256, OPT_EXPLAIN, OPT_LIST, OPT_COMPARE, OPT_POLICY_DIR, OPT_CONFIG,
+        OPT_ALLOCATOR, OPT_STRICT, OPT_NO_MONITOR, OPT_JSON, OPT_HELP, OPT_VERSION,
+};
+
+static const struct option options[] = {
+        { "check", no_argument, NULL, OPT_CHECK },
+        { "explain", no_argument, NULL, OPT_EXPLAIN },
+        { "list", no_argument, NULL, OPT_LIST },
+        { "compare", no_argument, NULL, OPT_COMPARE },
+        { "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
+        { "config", required_argument, NULL, OPT_CONFIG },
+        { "allocator", required_argument, NULL, OPT_ALLOCATOR },
+        { "strict", no_argument, NULL, OPT_STRICT },
+        { "no-monitor", no_argument, NULL, OPT_NO_MONITOR },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "help", no_argument, NULL, OPT_HELP },
+        { "version", no_argument, NULL, OPT_VERSION },
+        { NULL, 0, NULL, 0 },
+};
+
+static int set_mode(struct cli *c, enum mode m, const char **ret_error)
+{
+        if (c->mode != MODE_RUN && c->mode != m) {
+                *ret_error = "--check, --explain, --list and --compare exclude each other";
+                return -EINVAL;
+        }
+        c->mode = m;
+        return 0;
+}
+
+static int parse_option(struct cli *c, int opt, const char **ret_error)
+{
+        switch (opt) {
+        case OPT_CHECK: return set_mode(c, MODE_CHECK, ret_error);
+        case OPT_EXPLAIN: return set_mode(c, MODE_EXPLAIN, ret_error);
+        case OPT_LIST: return set_mode(c, MODE_LIST, ret_error);
+        case OPT_COMPARE: return set_mode(c, MODE_COMPARE, ret_error);
+        case OPT_HELP: return set_mode(c, MODE_HELP, ret_error);
+        case OPT_VERSION: return set_mode(c, MODE_VERSION, ret_error);
+        case OPT_POLICY_DIR:
+                if (optarg[0] == '\0') {
+                        *ret_error = "--policy-dir needs a directory";
+                        return -EINVAL;
+                }
+                return strv_push(&c->policy_dirs, optarg);
+        case OPT_CONFIG: c->config = optarg; return 0;
+        case OPT_ALLOCATOR: c->allocator = optarg; return 0;
+        case OPT_STRICT: c->strict = true; return 0;
+        case OPT_NO_MONITOR: c->no_monitor = true; return 0;
+        case OPT_JSON: c->json = true; return 0;
+        default:
+                *ret_error = "unknown option or missing argument (see allocsel --help)";
+                return -EINVAL;
+        }
+}
+
+static int check_positionals(struct cli *c, int argc, char **argv, const char **ret_error)
+{
+        int rest = argc - optind;
+
+        if (c->json && c->mode != MODE_EXPLAIN && c->mode != MODE_LIST) {
+                *ret_error = "--json goes with --explain or --list";
+                return -EINVAL;
+        }
+        switch (c->mode) {
+        case MODE_RUN:
+                if (rest < 1) {
+                        *ret_error = "missing SERVICE and PROGRAM (see allocsel --help)";
+                        return -EINVAL;
+                }
+                c->service = argv[optind++];
+                if (optind < argc && strcmp(argv[optind], "--") == 0)
+                        optind++;
+                if (optind >= argc) {
+                        *ret_error = "missing PROGRAM after SERVICE";
+                        return -EINVAL;
+                }
+                c->program = argv + optind;
+                break;
+        case MODE_EXPLAIN:
+                if (rest != 1) {
+                        *ret_error = "--explain takes exactly one SERVICE";
+                        return -EINVAL;
+                }
+                c->service = argv[optind];
+                break;
+        case MODE_CHECK:
+                c->services = argv + optind;
+                c->n_services = rest;
+                break;
+        case MODE_COMPARE:
+                break;
+        default:
+                if (rest > 0) {
+                        *ret_error = "unexpected argument";
+                        return -EINVAL;
+                }
+        }
+        if (c->service && !service_name_valid(c->service)) {
+                *ret_error = "SERVICE must be 1-255 characters of [A-Za-z0-9_.@:-], not . or ..";
+                return -EINVAL;
+        }
+        for (int i = 0; i < c->n_services; i++)
+                if (!service_name_valid(c->services[i])) {
+                        *ret_error = "SERVICE must be 1-255 characters of [A-Za-z0-9_.@:-], not . or ..";
+                        return -EINVAL;
+                }
+        return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli *ret, const char **ret_error)
+{
+        struct cli c = { 0 };
+        int opt, r;
+
+        opterr = 0;
+        optind = 1;
+        /* '+': stop at the first non-option, which is SERVICE */
+        while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+                r = parse_option(&c, opt, ret_error);
+                if (r < 0) {
+                        cli_free(&c);
+                        if (r != -EINVAL)
+                                *ret_error = "out of memory";
+                        return -EINVAL;
+                }
+        }
+        r = check_positionals(&c, argc, argv, ret_error);
+        if (r < 0) {
+                cli_free(&c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+void cli_free(struct cli *c)
+{
+        strv_free(&c->policy_dirs);
+}

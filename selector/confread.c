@@ -1,0 +1,119 @@
+/* Secure open, then libconfig: every parse error names the file and line. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "confread.h"
+#include "trust.h"
+
+#define CONF_MAX_BYTES (1024 * 1024)
+
+static int slurp(int fd, char **ret)
+{
+        size_t len = 0, cap = 4096;
+        char *buf = malloc(cap);
+
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n;
+
+                if (len + 1 == cap) {
+                        char *b;
+
+                        if (cap >= CONF_MAX_BYTES) {
+                                free(buf);
+                                return -EFBIG;
+                        }
+                        b = realloc(buf, cap * 2);
+                        if (!b) {
+                                free(buf);
+                                return -ENOMEM;
+                        }
+                        buf = b;
+                        cap *= 2;
+                }
+                n = read(fd, buf + len, cap - 1 - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        int r = -errno;
+
+                        free(buf);
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        buf[len] = '\0';
+        if (strlen(buf) != len) {
+                free(buf);
+                return -EBADMSG;
+        }
+        *ret = buf;
+        return 0;
+}
+
+static int find_include(const char *text)
+{
+        int line = 1;
+
+        for (const char *p = text; *p; p++) {
+                const char *s = p;
+
+                s += strspn(s, " \t");
+                if (strncmp(s, "@include", 8) == 0)
+                        return line;
+                p = strchr(p, '\n');
+                if (!p)
+                        break;
+                line++;
+        }
+        return 0;
+}
+
+int conf_read_trusted(const char *path, bool check_owner, config_t *cfg, struct diags *d)
+{
+        char *why = NULL, *text = NULL;
+        int fd, r, line;
+
+        r = trusted_open(path, check_owner, &fd, &why);
+        if (r == -ENOENT)
+                return r;
+        if (r < 0) {
+                if (why)
+                        diags_add(d, DIAG_ERROR, path, 0, "ignored: %s", why);
+                else
+                        diags_add(d, DIAG_ERROR, path, 0, "cannot open: %s", strerror(-r));
+                free(why);
+                return r;
+        }
+        r = slurp(fd, &text);
+        close(fd);
+        if (r < 0) {
+                diags_add(d, DIAG_ERROR, path, 0, "cannot read: %s",
+                          r == -EFBIG ? "larger than 1 MiB" :
+                          r == -EBADMSG ? "contains a NUL byte" : strerror(-r));
+                return r;
+        }
+        line = find_include(text);
+        if (line > 0) {
+                diags_add(d, DIAG_ERROR, path, line,
+                          "@include is not allowed in allocsel files");
+                free(text);
+                return -EINVAL;
+        }
+        config_init(cfg);
+        if (config_read_string(cfg, text) != CONFIG_TRUE) {
+                diags_add(d, DIAG_ERROR, path, config_error_line(cfg), "syntax error: %s",
+                          config_error_text(cfg));
+                config_destroy(cfg);
+                free(text);
+                return -EINVAL;
+        }
+        free(text);
+        return 0;
+}

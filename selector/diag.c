@@ -1,0 +1,77 @@
+/* Collecting diagnostics so that only the top level prints them. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+void diags_add(struct diags *d, enum diag_level level, const char *file, int line,
+               const char *fmt, ...)
+{
+        struct diag *dg;
+        va_list ap;
+
+        if (d->n == d->cap) {
+                size_t cap = d->cap ? d->cap * 2 : 8;
+                struct diag *v = realloc(d->v, cap * sizeof(*v));
+
+                if (!v)
+                        return; /* out of memory: drop the message, not the process */
+                d->v = v;
+                d->cap = cap;
+        }
+        dg = &d->v[d->n];
+        va_start(ap, fmt);
+        if (vasprintf(&dg->msg, fmt, ap) < 0)
+                dg->msg = NULL;
+        va_end(ap);
+        if (!dg->msg)
+                return;
+        dg->file = file ? strdup(file) : NULL;
+        dg->line = line;
+        dg->level = level;
+        d->n++;
+}
+
+size_t diags_count(const struct diags *d, enum diag_level level)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < d->n; i++)
+                n += d->v[i].level == level;
+        return n;
+}
+
+const struct diag *diags_first(const struct diags *d, enum diag_level level)
+{
+        for (size_t i = 0; i < d->n; i++)
+                if (d->v[i].level == level)
+                        return &d->v[i];
+        return NULL;
+}
+
+void diags_free(struct diags *d)
+{
+        for (size_t i = 0; i < d->n; i++) {
+                free(d->v[i].file);
+                free(d->v[i].msg);
+        }
+        free(d->v);
+        d->v = NULL;
+        d->n = d->cap = 0;
+}
+
+char *diag_format(const struct diag *dg)
+{
+        char *s = NULL;
+        int r;
+
+        if (dg->file && dg->line > 0)
+                r = asprintf(&s, "%s:%d: %s", dg->file, dg->line, dg->msg);
+        else if (dg->file)
+                r = asprintf(&s, "%s: %s", dg->file, dg->msg);
+        else
+                r = asprintf(&s, "%s", dg->msg);
+        return r < 0 ? NULL : s;
+}

@@ -1,0 +1,180 @@
+/* allocsel: run a program under its service's allocator policy.
+ *
+ * A chain-loader: read the policy, build the environment, exec the program
+ * in this same process so that it keeps the PID its service manager knows. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "envbuild.h"
+#include "events.h"
+#include "helper.h"
+#include "inspect.h"
+#include "plan.h"
+#include "report.h"
+
+#ifndef ALLOCSEL_VERSION
+#define ALLOCSEL_VERSION "unknown"
+#endif
+
+#define EXIT_USAGE 2
+#define EXIT_CANNOT_EXECUTE 126
+#define EXIT_NOT_FOUND 127
+
+extern char **environ;
+
+static const char *const default_dirs[] = { "/etc/allocsel.d", "/run/allocsel.d", "/usr/lib/allocsel.d" };
+
+static int usage_error(const char *msg)
+{
+        fprintf(stderr, "allocsel: %s\n", msg);
+        return EXIT_USAGE;
+}
+
+static int plan_options_from(const struct cli *c, struct plan_options *o)
+{
+        memset(o, 0, sizeof(*o));
+        for (size_t i = 0; i < c->policy_dirs.n; i++)
+                if (strv_push(&o->dirs, c->policy_dirs.v[i]) < 0)
+                        return -ENOMEM;
+        for (size_t i = 0; c->policy_dirs.n == 0 && i < sizeof(default_dirs) / sizeof(*default_dirs); i++)
+                if (strv_push(&o->dirs, default_dirs[i]) < 0)
+                        return -ENOMEM;
+        o->global_conf = c->config ? c->config : "/etc/allocsel.conf";
+        o->allocator = c->allocator;
+        o->strict = c->strict;
+        /* only root's files may steer a root service; users run what they like */
+        o->check_owner = geteuid() == 0;
+        return 0;
+}
+
+/* To the journal through the detached helper, else to stderr. Warnings
+ * are echoed on a terminal so that an operator trying a policy sees them. */
+static void log_event(const struct event *ev, int priority)
+{
+        struct strv args = { 0 };
+        char *helper = NULL;
+        bool sent = false;
+
+        if (journal_available() && helper_path(&helper) == 0)
+                sent = helper_spawn(helper, &args, ev) == 0;
+        if (!sent || (priority <= 4 && isatty(STDERR_FILENO)))
+                event_print(ev, STDERR_FILENO);
+        free(helper);
+}
+
+static int exec_program(const char *path, char **argv, char **envp)
+{
+        execve(path, argv, envp);
+        /* like env(1): a vanished file (or interpreter) is "not found" */
+        fprintf(stderr, "allocsel: cannot run %s: %s\n", path, strerror(errno));
+        return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+}
+
+static int run(const struct cli *c, const struct plan_options *o)
+{
+        char *path = NULL, *skipped = NULL;
+        struct strv envp = { 0 };
+        struct event ev;
+        struct plan pl;
+        int r;
+
+        /* 1. The plan: policy files, allocator, library, variables. */
+        if (plan_make(&pl, o, c->service, environ) < 0) {
+                fprintf(stderr, "allocsel: out of memory\n");
+                return EXIT_CANNOT_EXECUTE;
+        }
+
+        /* 2. The program, found like env(1) finds it. */
+        r = program_find(c->program[0], getenv("PATH"), &path);
+        if (r < 0) {
+                fprintf(stderr, "allocsel: %s: %s\n", c->program[0],
+                        r == -EACCES ? "permission denied" : "command not found");
+                plan_free(&pl);
+                return r == -EACCES ? EXIT_CANNOT_EXECUTE : EXIT_NOT_FOUND;
+        }
+
+        /* 3. Policy errors: refuse when asked to, else start untouched. */
+        if (pl.fallback) {
+                (void)event_fallback(&ev, &pl, path, pl.refuse);
+                log_event(&ev, pl.refuse ? 3 : 4);
+                event_free(&ev);
+                r = pl.refuse ? EX_CONFIG : exec_program(path, c->program, environ);
+                free(path);
+                plan_free(&pl);
+                return r;
+        }
+
+        /* 4. Programs a preload cannot reach run untouched, with a warning. */
+        if (pl.library && program_preload_obstacle(path, &pl.catalog, &skipped) != 1) {
+                free(skipped);
+                skipped = NULL;
+        }
+
+        /* 5. Log what will run, then become the program. */
+        (void)event_started(&ev, &pl, path, getpid(), skipped);
+        log_event(&ev, skipped ? 4 : 6);
+        event_free(&ev);
+        if (!skipped && env_apply(environ, &pl.changes, &envp) < 0) {
+                fprintf(stderr, "allocsel: out of memory\n");
+                return EXIT_CANNOT_EXECUTE;
+        }
+        r = exec_program(path, c->program, skipped ? environ : envp.v);
+        strv_free(&envp);
+        free(skipped);
+        free(path);
+        plan_free(&pl);
+        return r;
+}
+
+int main(int argc, char **argv)
+{
+        struct plan_options o;
+        const char *error;
+        struct cli c;
+        int r;
+
+        /* A set-ID allocsel would let any user inject code into its owner's programs. */
+        if (getuid() != geteuid() || getgid() != getegid()) {
+                fprintf(stderr, "allocsel: refusing to run set-user-ID or set-group-ID\n");
+                return EXIT_CANNOT_EXECUTE;
+        }
+        if (cli_parse(argc, argv, &c, &error) < 0)
+                return usage_error(error);
+        if (plan_options_from(&c, &o) < 0) {
+                cli_free(&c);
+                return usage_error("out of memory");
+        }
+        switch (c.mode) {
+        case MODE_HELP:
+                fputs(cli_usage, stdout);
+                r = 0;
+                break;
+        case MODE_VERSION:
+                printf("allocsel %s\n", ALLOCSEL_VERSION);
+                r = 0;
+                break;
+        case MODE_CHECK:
+                r = report_check(&o, c.services, c.n_services, environ);
+                break;
+        case MODE_EXPLAIN:
+                r = report_explain(&o, c.service, c.json, environ);
+                break;
+        case MODE_LIST:
+                r = report_list(&o, c.json);
+                break;
+        case MODE_COMPARE:
+                r = usage_error("--compare is not available in this version yet");
+                break;
+        default:
+                r = run(&c, &o);
+                break;
+        }
+        strv_free(&o.dirs);
+        cli_free(&c);
+        return r;
+}

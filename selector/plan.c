@@ -1,0 +1,161 @@
+/* From a service name to a plan: read allocsel.conf and the policy, choose
+ * the allocator, find and check its library, translate the tuning. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envbuild.h"
+#include "plan.h"
+#include "trust.h"
+#include "tuning.h"
+
+static const struct allocator *choose_allocator(struct plan *pl, const struct plan_options *o)
+{
+        const struct setting *s = &pl->policy.s[K_ALLOCATOR];
+        const char *name = o->allocator ? o->allocator : s->set ? s->s : "glibc";
+        const struct allocator *a = catalog_find(&pl->catalog, name);
+        const char *near;
+
+        if (a)
+                return a;
+        near = catalog_suggest(&pl->catalog, name);
+        diags_add(&pl->diags, DIAG_ERROR, o->allocator ? NULL : s->file, o->allocator ? 0 : s->line,
+                  "allocator \"%s\" is not known%s%s%s", name, near ? " (did you mean \"" : "",
+                  near ? near : "", near ? "\"?)" : "");
+        return NULL;
+}
+
+static void find_library(struct plan *pl, bool check_owner)
+{
+        const struct setting *s = &pl->policy.s[K_LIBRARY];
+        const struct allocator *a = pl->allocator;
+        char *why = NULL;
+        int r;
+
+        if (a->family == FAMILY_GLIBC) {
+                if (s->set)
+                        diags_add(&pl->diags, DIAG_WARNING, s->file, s->line,
+                                  "library: ignored, glibc's malloc needs no library");
+                return;
+        }
+        if (s->set) {
+                r = library_check(s->s, &why);
+                if (r < 0) {
+                        diags_add(&pl->diags, DIAG_ERROR, s->file, s->line, "library: %s", why);
+                        free(why);
+                        return;
+                }
+                pl->library = strdup(s->s);
+        } else {
+                r = catalog_locate(&pl->catalog, a, &pl->library, &why);
+                if (r < 0) {
+                        diags_add(&pl->diags, DIAG_ERROR, a->file, a->line, "allocator %s: %s",
+                                  a->name, why ? why : strerror(-r));
+                        free(why);
+                        return;
+                }
+        }
+        /* The library is code run inside the service: same rules as a policy. */
+        if (pl->library && trusted_path(pl->library, check_owner, &why) < 0) {
+                diags_add(&pl->diags, DIAG_ERROR, s->set ? s->file : NULL, s->set ? s->line : 0,
+                          "library ignored: %s", why ? why : pl->library);
+                free(why);
+                free(pl->library);
+                pl->library = NULL;
+        }
+}
+
+static int add_identity(struct plan *pl)
+{
+        int r = strv_pushf(&pl->changes, "ALLOCSEL_SERVICE=%s", pl->service);
+
+        return r < 0 ? r : strv_pushf(&pl->changes, "ALLOCSEL_ALLOCATOR=%s", pl->allocator->name);
+}
+
+static int add_preload(struct plan *pl, char *const *envp)
+{
+        const char *old = env_lookup(envp, "LD_PRELOAD");
+        char *value;
+        int r;
+
+        if (!old && !pl->library)
+                return 0;
+        r = preload_edit(old, pl->library, &pl->catalog, &value);
+        if (r < 0)
+                return r;
+        r = value ? strv_pushf(&pl->changes, "LD_PRELOAD=%s", value) :
+                    strv_push(&pl->changes, "LD_PRELOAD");
+        free(value);
+        return r;
+}
+
+static int add_policy_environment(struct plan *pl)
+{
+        for (size_t i = 0; i < pl->policy.n_env; i++) {
+                int r = strv_pushf(&pl->changes, "%s=%s", pl->policy.env[i].name,
+                                   pl->policy.env[i].value);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp)
+{
+        const struct setting *on_error;
+        int r;
+
+        memset(pl, 0, sizeof(*pl));
+        pl->service = service;
+        r = catalog_init(&pl->catalog);
+        if (r < 0)
+                return r;
+        (void)catalog_load_global(&pl->catalog, o->global_conf, o->check_owner, &pl->diags);
+        (void)policy_load(&pl->policy, &o->dirs, service, o->check_owner, &pl->diags);
+
+        pl->allocator = choose_allocator(pl, o);
+        if (pl->allocator) {
+                find_library(pl, o->check_owner);
+                if (pl->library || pl->allocator->family == FAMILY_GLIBC) {
+                        (void)library_probe(pl->library, pl->allocator->family, &pl->traits);
+                        r = add_policy_environment(pl);
+                        if (r == 0)
+                                r = tuning_changes(&pl->policy, pl->allocator, &pl->traits, envp,
+                                                   &pl->changes, &pl->diags);
+                        if (r == 0)
+                                r = add_preload(pl, envp);
+                        if (r == 0)
+                                r = add_identity(pl);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        pl->fallback = diags_count(&pl->diags, DIAG_ERROR) > 0;
+        on_error = &pl->policy.s[K_ON_ERROR];
+        pl->refuse = pl->fallback && (o->strict || (on_error->set && strcmp(on_error->s, "fail") == 0));
+        if (pl->fallback)
+                strv_free(&pl->changes);
+        return 0;
+}
+
+void plan_free(struct plan *pl)
+{
+        catalog_free(&pl->catalog);
+        policy_free(&pl->policy);
+        free(pl->library);
+        strv_free(&pl->changes);
+        diags_free(&pl->diags);
+}
+
+long long plan_setting_int(const struct plan *pl, enum policy_key k, long long def)
+{
+        return pl->policy.s[k].set ? pl->policy.s[k].i : def;
+}
+
+bool plan_monitor_enabled(const struct plan *pl)
+{
+        return plan_setting_int(pl, K_MON_ENABLED, 1) != 0;
+}

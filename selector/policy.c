@@ -1,0 +1,489 @@
+/* Loading policy files: locate them on the search path, read them through
+ * the trusted reader, check every value against the schema and merge. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "confread.h"
+#include "numparse.h"
+#include "policy.h"
+#include "suggest.h"
+
+static const char *const sections[] = {
+        "glibc", "jemalloc", "tcmalloc", "mimalloc", "profile", "monitor", "environment"
+};
+#define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
+
+/* Variables allocsel computes itself; a policy sets them through their keys. */
+static const char *const reserved_env[] = {
+        "LD_PRELOAD", "GLIBC_TUNABLES", "MALLOC_CONF", "ALLOCSEL_SERVICE", "ALLOCSEL_ALLOCATOR"
+};
+
+bool service_name_valid(const char *name)
+{
+        size_t len = strlen(name);
+
+        if (len == 0 || len > 255 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                return false;
+        for (const char *c = name; *c; c++)
+                if (!isalnum((unsigned char)*c) && !strchr("_.@:-", *c))
+                        return false;
+        return true;
+}
+
+const char *policy_key_name(enum policy_key k, char *buf, size_t size)
+{
+        const struct key_spec *ks = &policy_keys[k];
+
+        if (ks->section)
+                snprintf(buf, size, "%s.%s", ks->section, ks->name);
+        else
+                snprintf(buf, size, "%s", ks->name);
+        return buf;
+}
+
+int policy_locate(const struct strv *dirs, const char *name, char **ret_path)
+{
+        for (size_t i = 0; i < dirs->n; i++) {
+                char target[PATH_MAX];
+                struct stat st;
+                char *path;
+                ssize_t n;
+
+                if (asprintf(&path, "%s/%s", dirs->v[i], name) < 0)
+                        return -ENOMEM;
+                if (lstat(path, &st) < 0) {
+                        free(path);
+                        continue;
+                }
+                if (S_ISLNK(st.st_mode)) {
+                        n = readlink(path, target, sizeof(target) - 1);
+                        if (n >= 0 && (target[n] = '\0', strcmp(target, "/dev/null") == 0)) {
+                                free(path);
+                                return -ENOENT; /* masked */
+                        }
+                }
+                *ret_path = path;
+                return 0;
+        }
+        return -ENOENT;
+}
+
+static const char *kind_name(enum value_kind kind)
+{
+        switch (kind) {
+        case VK_BOOL: return "true or false";
+        case VK_INT: return "an integer";
+        case VK_SIZE: return "a size (integer, or a string such as \"64M\")";
+        case VK_DOUBLE: return "a number";
+        default: return "a string";
+        }
+}
+
+static const char *type_name(int type)
+{
+        switch (type) {
+        case CONFIG_TYPE_GROUP: return "a group";
+        case CONFIG_TYPE_INT: case CONFIG_TYPE_INT64: return "an integer";
+        case CONFIG_TYPE_FLOAT: return "a float";
+        case CONFIG_TYPE_STRING: return "a string";
+        case CONFIG_TYPE_BOOL: return "a boolean";
+        case CONFIG_TYPE_ARRAY: return "an array";
+        case CONFIG_TYPE_LIST: return "a list";
+        default: return "something else";
+        }
+}
+
+static bool jemalloc_extra_valid(const char *s, char *why, size_t size)
+{
+        struct strv items = { 0 };
+        bool ok = true;
+
+        if (strv_split(&items, s, ",") < 0)
+                return false;
+        for (size_t i = 0; ok && i < items.n; i++) {
+                const char *item = items.v[i], *colon = strchr(item, ':');
+
+                if (!colon || colon == item || colon[1] == '\0') {
+                        snprintf(why, size, "\"%s\" is not of the form opt:value", item);
+                        ok = false;
+                        break;
+                }
+                for (const char *c = item; c < colon; c++)
+                        if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_') {
+                                snprintf(why, size, "\"%.*s\" is not a jemalloc option name",
+                                         (int)(colon - item), item);
+                                ok = false;
+                                break;
+                        }
+        }
+        if (ok && items.n == 0) {
+                snprintf(why, size, "is empty");
+                ok = false;
+        }
+        strv_free(&items);
+        return ok;
+}
+
+static void add_type_error(struct diags *d, const char *file, int line, const char *name,
+                           enum value_kind kind, int type)
+{
+        diags_add(d, DIAG_ERROR, file, line, "%s: expected %s, got %s", name, kind_name(kind),
+                  type_name(type));
+}
+
+static int convert_integer(const struct key_spec *ks, const config_setting_t *cs, const char *name,
+                           struct setting *out, const char *file, struct diags *d)
+{
+        int type = config_setting_type(cs), line = config_setting_source_line(cs);
+        long long v;
+
+        if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
+                v = config_setting_get_int64(cs);
+        } else if (ks->kind == VK_SIZE && type == CONFIG_TYPE_STRING) {
+                const char *str = config_setting_get_string(cs);
+
+                if (parse_size(str, 0, LLONG_MAX, &v) < 0) {
+                        diags_add(d, DIAG_ERROR, file, line,
+                                  "%s: \"%s\" is not a size (a number with an optional K, M or G suffix)",
+                                  name, str);
+                        return -EINVAL;
+                }
+        } else {
+                add_type_error(d, file, line, name, ks->kind, type);
+                return -EINVAL;
+        }
+        if (v < ks->min || v > ks->max) {
+                diags_add(d, DIAG_ERROR, file, line, "%s: %lld is out of range (%lld to %lld)",
+                          name, v, ks->min, ks->max);
+                return -ERANGE;
+        }
+        out->i = v;
+        return 0;
+}
+
+static int convert_double(const struct key_spec *ks, const config_setting_t *cs, const char *name,
+                          struct setting *out, const char *file, struct diags *d)
+{
+        int type = config_setting_type(cs), line = config_setting_source_line(cs);
+        double v;
+
+        if (type == CONFIG_TYPE_FLOAT)
+                v = config_setting_get_float(cs);
+        else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+                v = (double)config_setting_get_int64(cs);
+        else {
+                add_type_error(d, file, line, name, ks->kind, type);
+                return -EINVAL;
+        }
+        if (!(v >= ks->dmin && v <= ks->dmax)) {
+                diags_add(d, DIAG_ERROR, file, line, "%s: %g is out of range (%g to %g)", name, v,
+                          ks->dmin, ks->dmax);
+                return -ERANGE;
+        }
+        out->d = v;
+        return 0;
+}
+
+static int check_choice(const struct key_spec *ks, const char *str, const char *name,
+                        const char *file, int line, struct diags *d)
+{
+        struct strv all = { 0 };
+        const char *near;
+        char *list;
+        size_t n = 0;
+
+        for (; ks->choices[n]; n++)
+                if (strcmp(ks->choices[n], str) == 0)
+                        return 0;
+        for (size_t i = 0; i < n; i++)
+                (void)strv_push(&all, ks->choices[i]);
+        list = strv_join(&all, '|');
+        near = suggest_nearest(str, ks->choices, n);
+        if (near)
+                diags_add(d, DIAG_ERROR, file, line, "%s: \"%s\" is not one of %s (did you mean \"%s\"?)",
+                          name, str, list ? list : "", near);
+        else
+                diags_add(d, DIAG_ERROR, file, line, "%s: \"%s\" is not one of %s", name, str,
+                          list ? list : "");
+        free(list);
+        strv_free(&all);
+        return -EINVAL;
+}
+
+static int convert_string(enum policy_key k, const config_setting_t *cs, const char *name,
+                          struct setting *out, const char *file, struct diags *d)
+{
+        const struct key_spec *ks = &policy_keys[k];
+        int type = config_setting_type(cs), line = config_setting_source_line(cs);
+        const char *str;
+        char why[160];
+
+        if (type != CONFIG_TYPE_STRING) {
+                add_type_error(d, file, line, name, ks->kind, type);
+                return -EINVAL;
+        }
+        str = config_setting_get_string(cs);
+        if (ks->kind == VK_CHOICE && check_choice(ks, str, name, file, line, d) < 0)
+                return -EINVAL;
+        if (ks->kind == VK_PATH && str[0] != '/') {
+                diags_add(d, DIAG_ERROR, file, line, "%s: \"%s\" is not an absolute path", name, str);
+                return -EINVAL;
+        }
+        if (k == K_JE_EXTRA && !jemalloc_extra_valid(str, why, sizeof(why))) {
+                diags_add(d, DIAG_ERROR, file, line, "%s: %s", name, why);
+                return -EINVAL;
+        }
+        if (str[0] == '\0') {
+                diags_add(d, DIAG_ERROR, file, line, "%s: is empty", name);
+                return -EINVAL;
+        }
+        out->s = strdup(str);
+        return out->s ? 0 : -ENOMEM;
+}
+
+/* Converts and range-checks one value; fills *out only when it is valid. */
+static int convert(enum policy_key k, const config_setting_t *cs, struct setting *out,
+                   const char *file, struct diags *d)
+{
+        const struct key_spec *ks = &policy_keys[k];
+        char name[96];
+
+        policy_key_name(k, name, sizeof(name));
+        switch (ks->kind) {
+        case VK_BOOL:
+                if (config_setting_type(cs) != CONFIG_TYPE_BOOL) {
+                        add_type_error(d, file, config_setting_source_line(cs), name, ks->kind,
+                                       config_setting_type(cs));
+                        return -EINVAL;
+                }
+                out->i = config_setting_get_bool(cs);
+                return 0;
+        case VK_INT:
+        case VK_SIZE:
+                return convert_integer(ks, cs, name, out, file, d);
+        case VK_DOUBLE:
+                return convert_double(ks, cs, name, out, file, d);
+        default:
+                return convert_string(k, cs, name, out, file, d);
+        }
+}
+
+static void store(struct policy *p, enum policy_key k, const config_setting_t *cs,
+                  const char *file, struct diags *d)
+{
+        struct setting v = { 0 };
+
+        if (convert(k, cs, &v, file, d) < 0)
+                return;
+        free(p->s[k].s);
+        v.set = true;
+        v.file = file;
+        v.line = config_setting_source_line(cs);
+        p->s[k] = v;
+}
+
+static bool env_name_valid(const char *name)
+{
+        if (!isalpha((unsigned char)name[0]) && name[0] != '_')
+                return false;
+        for (const char *c = name; *c; c++)
+                if (!isalnum((unsigned char)*c) && *c != '_')
+                        return false;
+        return true;
+}
+
+static int env_set(struct policy *p, const char *name, const char *value, const char *file, int line)
+{
+        struct env_setting *e = NULL, *v;
+        char *n, *val;
+
+        for (size_t i = 0; i < p->n_env; i++)
+                if (strcmp(p->env[i].name, name) == 0)
+                        e = &p->env[i];
+        n = strdup(name);
+        val = strdup(value);
+        if (!n || !val) {
+                free(n);
+                free(val);
+                return -ENOMEM;
+        }
+        if (!e) {
+                v = realloc(p->env, (p->n_env + 1) * sizeof(*v));
+                if (!v) {
+                        free(n);
+                        free(val);
+                        return -ENOMEM;
+                }
+                p->env = v;
+                e = &p->env[p->n_env++];
+        } else {
+                free(e->name);
+                free(e->value);
+        }
+        *e = (struct env_setting){ n, val, file, line };
+        return 0;
+}
+
+static void apply_environment(struct policy *p, const config_setting_t *group, const char *file,
+                              struct diags *d)
+{
+        for (int i = 0; i < config_setting_length(group); i++) {
+                const config_setting_t *cs = config_setting_get_elem(group, (unsigned)i);
+                const char *name = config_setting_name(cs);
+                int line = config_setting_source_line(cs);
+                bool reserved = false;
+
+                for (size_t j = 0; j < sizeof(reserved_env) / sizeof(reserved_env[0]); j++)
+                        reserved |= strcmp(name, reserved_env[j]) == 0;
+                if (!env_name_valid(name)) {
+                        diags_add(d, DIAG_ERROR, file, line, "environment.%s: not a valid variable name", name);
+                } else if (reserved) {
+                        diags_add(d, DIAG_ERROR, file, line,
+                                  "environment.%s: set by allocsel itself; use the allocator's section instead",
+                                  name);
+                } else if (config_setting_type(cs) != CONFIG_TYPE_STRING) {
+                        diags_add(d, DIAG_ERROR, file, line, "environment.%s: expected a string, got %s",
+                                  name, type_name(config_setting_type(cs)));
+                } else if (env_set(p, name, config_setting_get_string(cs), file, line) < 0) {
+                        diags_add(d, DIAG_ERROR, file, line, "environment.%s: out of memory", name);
+                }
+        }
+}
+
+static void unknown_key(const char *section, const char *name, int line, const char *file,
+                        struct diags *d)
+{
+        const char *cands[K__COUNT + N_SECTIONS];
+        size_t n = 0;
+        const char *near;
+
+        for (size_t k = 0; k < K__COUNT; k++) {
+                const struct key_spec *ks = &policy_keys[k];
+
+                if ((section && ks->section && strcmp(ks->section, section) == 0) ||
+                    (!section && !ks->section))
+                        cands[n++] = ks->name;
+        }
+        if (!section)
+                for (size_t i = 0; i < N_SECTIONS; i++)
+                        cands[n++] = sections[i];
+        near = suggest_nearest(name, cands, n);
+        if (near)
+                diags_add(d, DIAG_ERROR, file, line, "unknown key \"%s%s%s\" (did you mean \"%s\"?)",
+                          section ? section : "", section ? "." : "", name, near);
+        else
+                diags_add(d, DIAG_ERROR, file, line, "unknown key \"%s%s%s\"", section ? section : "",
+                          section ? "." : "", name);
+}
+
+static int find_key(const char *section, const char *name)
+{
+        for (int k = 0; k < K__COUNT; k++) {
+                const struct key_spec *ks = &policy_keys[k];
+                bool same_section = section ? ks->section && strcmp(ks->section, section) == 0 : !ks->section;
+
+                if (same_section && strcmp(ks->name, name) == 0)
+                        return k;
+        }
+        return -1;
+}
+
+static bool is_section(const char *name)
+{
+        for (size_t i = 0; i < N_SECTIONS; i++)
+                if (strcmp(sections[i], name) == 0)
+                        return true;
+        return false;
+}
+
+static void apply_group(struct policy *p, const config_setting_t *group, const char *section,
+                        const char *file, struct diags *d)
+{
+        for (int i = 0; i < config_setting_length(group); i++) {
+                const config_setting_t *cs = config_setting_get_elem(group, (unsigned)i);
+                const char *name = config_setting_name(cs);
+                int line = config_setting_source_line(cs);
+                int k;
+
+                if (!section && is_section(name)) {
+                        if (config_setting_type(cs) != CONFIG_TYPE_GROUP)
+                                diags_add(d, DIAG_ERROR, file, line,
+                                          "%s: expected a group { ... }, got %s", name,
+                                          type_name(config_setting_type(cs)));
+                        else if (strcmp(name, "environment") == 0)
+                                apply_environment(p, cs, file, d);
+                        else
+                                apply_group(p, cs, name, file, d);
+                        continue;
+                }
+                k = find_key(section, name);
+                if (k < 0)
+                        unknown_key(section, name, line, file, d);
+                else
+                        store(p, (enum policy_key)k, cs, file, d);
+        }
+}
+
+int policy_apply_file(struct policy *p, const char *path, bool check_owner, struct diags *d)
+{
+        config_t cfg;
+        const char *file;
+        int r;
+
+        r = conf_read_trusted(path, check_owner, &cfg, d);
+        if (r < 0)
+                return r;
+        r = strv_push(&p->files, path);
+        if (r < 0) {
+                config_destroy(&cfg);
+                return r;
+        }
+        file = p->files.v[p->files.n - 1];
+        apply_group(p, config_root_setting(&cfg), NULL, file, d);
+        config_destroy(&cfg);
+        return 0;
+}
+
+int policy_load(struct policy *p, const struct strv *dirs, const char *service, bool check_owner,
+                struct diags *d)
+{
+        const char *names[2] = { "default.conf", NULL };
+        char *svc_file;
+        int r = 0;
+
+        if (asprintf(&svc_file, "%s.conf", service) < 0)
+                return -ENOMEM;
+        if (strcmp(service, "default") != 0)
+                names[1] = svc_file;
+        for (size_t i = 0; i < 2 && names[i]; i++) {
+                char *path;
+
+                if (policy_locate(dirs, names[i], &path) < 0)
+                        continue;
+                int q = policy_apply_file(p, path, check_owner, d);
+                if (q < 0 && q != -ENOENT && r == 0)
+                        r = q;
+                free(path);
+        }
+        free(svc_file);
+        return r;
+}
+
+void policy_free(struct policy *p)
+{
+        for (size_t k = 0; k < K__COUNT; k++)
+                free(p->s[k].s);
+        for (size_t i = 0; i < p->n_env; i++) {
+                free(p->env[i].name);
+                free(p->env[i].value);
+        }
+        free(p->env);
+        strv_free(&p->files);
+        memset(p, 0, sizeof(*p));
+}

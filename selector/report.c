@@ -1,0 +1,255 @@
+/* --check, --explain and --list: what a run would do, without running. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+void json_string(FILE *f, const char *s)
+{
+        fputc('"', f);
+        for (const unsigned char *c = (const unsigned char *)s; s && *c; c++) {
+                if (*c == '"' || *c == '\\')
+                        fprintf(f, "\\%c", *c);
+                else if (*c == '\n')
+                        fputs("\\n", f);
+                else if (*c < 0x20)
+                        fprintf(f, "\\u%04x", *c);
+                else
+                        fputc(*c, f);
+        }
+        fputc('"', f);
+}
+
+/* Every NAME of NAME.conf on the search path (masked names included: they
+ * are checked as "no policy"). */
+static int all_services(const struct strv *dirs, struct strv *names)
+{
+        for (size_t i = 0; i < dirs->n; i++) {
+                DIR *d = opendir(dirs->v[i]);
+                struct dirent *de;
+
+                if (!d)
+                        continue;
+                while ((de = readdir(d))) {
+                        size_t len = strlen(de->d_name);
+                        char *name;
+
+                        if (len <= 5 || strcmp(de->d_name + len - 5, ".conf") != 0)
+                                continue;
+                        name = strndup(de->d_name, len - 5);
+                        if (name && service_name_valid(name) && !strv_contains(names, name))
+                                (void)strv_push_owned(names, name);
+                        else
+                                free(name);
+                }
+                closedir(d);
+        }
+        return 0;
+}
+
+int report_check(const struct plan_options *o, char **services, int n, char *const *envp)
+{
+        struct strv names = { 0 }, seen = { 0 };
+        size_t errors = 0;
+
+        for (int i = 0; i < n; i++)
+                (void)strv_push(&names, services[i]);
+        if (n == 0) {
+                (void)all_services(&o->dirs, &names);
+                if (names.n == 0)
+                        (void)strv_push(&names, "default"); /* still checks allocsel.conf */
+        }
+        for (size_t i = 0; i < names.n; i++) {
+                struct plan pl;
+
+                if (plan_make(&pl, o, names.v[i], envp) < 0) {
+                        fprintf(stderr, "allocsel: %s: out of memory\n", names.v[i]);
+                        errors++;
+                        continue;
+                }
+                /* default.conf's problems show once, not once per service */
+                for (size_t k = 0; k < pl.diags.n; k++) {
+                        const struct diag *dg = &pl.diags.v[k];
+                        char *line = diag_format(dg);
+
+                        if (line && !strv_contains(&seen, line)) {
+                                fprintf(stderr, "%s%s\n", dg->level == DIAG_WARNING ? "warning: " : "", line);
+                                errors += dg->level == DIAG_ERROR;
+                                (void)strv_push(&seen, line);
+                        }
+                        free(line);
+                }
+                plan_free(&pl);
+        }
+        if (errors == 0)
+                printf("allocsel: %zu polic%s checked, no errors\n", names.n, names.n == 1 ? "y" : "ies");
+        strv_free(&names);
+        strv_free(&seen);
+        return errors ? 1 : 0;
+}
+
+static const char *outcome(const struct plan *pl)
+{
+        return pl->refuse ? "refuse" : pl->fallback ? "fallback" : "run";
+}
+
+static void explain_text(const struct plan *pl)
+{
+        const struct setting *a = &pl->policy.s[K_ALLOCATOR];
+
+        printf("service:    %s\n", pl->service);
+        printf("policy:     ");
+        for (size_t i = 0; i < pl->policy.files.n; i++)
+                printf("%s%s", i ? " " : "", pl->policy.files.v[i]);
+        printf("%s\n", pl->policy.files.n ? "" : "(no file: glibc, environment untouched)");
+        if (pl->allocator)
+                printf("allocator:  %s%s%s:%d%s\n", pl->allocator->name, a->set ? " (from " : "",
+                       a->set ? a->file : "", a->set ? a->line : 0, a->set ? ")" : "");
+        printf("library:    %s", pl->library ? pl->library : "(none)");
+        if (pl->traits.version[0])
+                printf(" (version %s)", pl->traits.version);
+        printf("\n");
+        printf("monitor:    %s\n", plan_monitor_enabled(pl) ? "on" : "off");
+        for (size_t i = 0; i < pl->changes.n; i++)
+                printf("%s%s%s\n", i ? "            " : "sets:       ", pl->changes.v[i],
+                       strchr(pl->changes.v[i], '=') ? "" : " (removed)");
+        for (size_t i = 0; i < pl->diags.n; i++) {
+                char *line = diag_format(&pl->diags.v[i]);
+
+                printf("%s%s%s\n", pl->diags.v[i].level == DIAG_ERROR ? "error:      " : "warning:    ",
+                       line ? line : "", "");
+                free(line);
+        }
+        printf("outcome:    %s\n", pl->refuse ? "refuse to start (exit 78)" :
+               pl->fallback ? "start with the environment untouched (fallback)" :
+               "start with the variables above");
+}
+
+static void explain_json(const struct plan *pl)
+{
+        printf("{\"service\":");
+        json_string(stdout, pl->service);
+        printf(",\"policy_files\":[");
+        for (size_t i = 0; i < pl->policy.files.n; i++) {
+                printf("%s", i ? "," : "");
+                json_string(stdout, pl->policy.files.v[i]);
+        }
+        printf("],\"allocator\":");
+        if (pl->allocator)
+                json_string(stdout, pl->allocator->name);
+        else
+                printf("null");
+        printf(",\"library\":");
+        if (pl->library)
+                json_string(stdout, pl->library);
+        else
+                printf("null");
+        printf(",\"version\":");
+        json_string(stdout, pl->traits.version);
+        printf(",\"monitor\":%s,\"set\":{", plan_monitor_enabled(pl) ? "true" : "false");
+        for (size_t i = 0, first = 1; i < pl->changes.n; i++) {
+                const char *c = pl->changes.v[i], *eq = strchr(c, '=');
+                char *name = strndup(c, eq ? (size_t)(eq - c) : strlen(c));
+
+                printf("%s", first ? "" : ",");
+                first = 0;
+                json_string(stdout, name);
+                printf(":");
+                if (eq)
+                        json_string(stdout, eq + 1);
+                else
+                        printf("null");
+                free(name);
+        }
+        printf("},\"problems\":[");
+        for (size_t i = 0; i < pl->diags.n; i++) {
+                const struct diag *dg = &pl->diags.v[i];
+
+                printf("%s{\"level\":\"%s\",\"file\":", i ? "," : "",
+                       dg->level == DIAG_ERROR ? "error" : "warning");
+                if (dg->file)
+                        json_string(stdout, dg->file);
+                else
+                        printf("null");
+                printf(",\"line\":%d,\"message\":", dg->line);
+                json_string(stdout, dg->msg);
+                printf("}");
+        }
+        printf("],\"outcome\":\"%s\"}\n", outcome(pl));
+}
+
+int report_explain(const struct plan_options *o, const char *service, bool json, char *const *envp)
+{
+        struct plan pl;
+
+        if (plan_make(&pl, o, service, envp) < 0) {
+                fprintf(stderr, "allocsel: out of memory\n");
+                return 1;
+        }
+        if (json)
+                explain_json(&pl);
+        else
+                explain_text(&pl);
+        plan_free(&pl);
+        return 0;
+}
+
+int report_list(const struct plan_options *o, bool json)
+{
+        struct catalog c;
+        struct diags d = { 0 };
+
+        if (catalog_init(&c) < 0)
+                return 1;
+        (void)catalog_load_global(&c, o->global_conf, o->check_owner, &d);
+        for (size_t i = 0; i < d.n; i++) {
+                char *line = diag_format(&d.v[i]);
+
+                fprintf(stderr, "allocsel: %s\n", line ? line : "");
+                free(line);
+        }
+        if (json)
+                printf("[");
+        for (size_t i = 0; i < c.n; i++) {
+                const struct allocator *a = &c.v[i];
+                struct library_traits t = { 0 };
+                char *path = NULL, *why = NULL;
+                int r = a->family == FAMILY_GLIBC ? 0 : catalog_locate(&c, a, &path, &why);
+
+                if (r == 0)
+                        (void)library_probe(path, a->family, &t);
+                if (json) {
+                        printf("%s{\"name\":", i ? "," : "");
+                        json_string(stdout, a->name);
+                        printf(",\"family\":");
+                        json_string(stdout, family_name(a->family));
+                        printf(",\"found\":%s,\"library\":", r == 0 ? "true" : "false");
+                        if (path)
+                                json_string(stdout, path);
+                        else
+                                printf("null");
+                        printf(",\"version\":");
+                        json_string(stdout, t.version);
+                        printf(",\"reason\":");
+                        if (why)
+                                json_string(stdout, why);
+                        else
+                                printf("null");
+                        printf("}");
+                } else {
+                        printf("%-18s %-9s %s%s%s\n", a->name, t.version[0] ? t.version : "-",
+                               a->family == FAMILY_GLIBC ? "(built into the C library)" :
+                               path ? path : "not found: ", path ? "" : why ? why : "", "");
+                }
+                free(path);
+                free(why);
+        }
+        if (json)
+                printf("]\n");
+        diags_free(&d);
+        catalog_free(&c);
+        return 0;
+}

@@ -1,0 +1,203 @@
+/* Per-allocator translation: one policy name, the variable this library reads. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envbuild.h"
+#include "tuning.h"
+
+bool glibc_has_tunables(const char *version)
+{
+        unsigned major = 0, minor = 0;
+
+        if (sscanf(version, "%u.%u", &major, &minor) != 2)
+                return true;
+        return major > 2 || (major == 2 && minor >= 26);
+}
+
+static const struct setting *get(const struct policy *p, enum policy_key k)
+{
+        return p->s[k].set ? &p->s[k] : NULL;
+}
+
+struct glibc_knob {
+        enum policy_key key;
+        const char *tunable;
+        const char *legacy;     /* NULL: no variable before tunables existed */
+};
+
+static const struct glibc_knob glibc_knobs[] = {
+        { K_GLIBC_ARENA_MAX, "glibc.malloc.arena_max", "MALLOC_ARENA_MAX" },
+        { K_GLIBC_TRIM_THRESHOLD, "glibc.malloc.trim_threshold", "MALLOC_TRIM_THRESHOLD_" },
+        { K_GLIBC_MMAP_THRESHOLD, "glibc.malloc.mmap_threshold", "MALLOC_MMAP_THRESHOLD_" },
+        { K_GLIBC_TOP_PAD, "glibc.malloc.top_pad", "MALLOC_TOP_PAD_" },
+        { K_GLIBC_TCACHE_COUNT, "glibc.malloc.tcache_count", NULL },
+};
+
+static int glibc_changes(const struct policy *p, const struct library_traits *t, char *const *envp,
+                         struct strv *changes, struct diags *d)
+{
+        bool tunables = glibc_has_tunables(t->version);
+        struct strv updates = { 0 };
+        char *merged;
+        int r = 0;
+
+        for (size_t i = 0; r == 0 && i < sizeof(glibc_knobs) / sizeof(glibc_knobs[0]); i++) {
+                const struct glibc_knob *g = &glibc_knobs[i];
+                const struct setting *s = get(p, g->key);
+
+                if (!s)
+                        continue;
+                if (tunables)
+                        r = strv_pushf(&updates, "%s=%lld", g->tunable, s->i);
+                else if (g->legacy)
+                        r = strv_pushf(changes, "%s=%lld", g->legacy, s->i);
+                else
+                        diags_add(d, DIAG_WARNING, s->file, s->line,
+                                  "glibc %s has no %s; ignored", t->version, g->tunable);
+        }
+        if (r == 0 && updates.n > 0) {
+                r = list_merge(env_lookup(envp, "GLIBC_TUNABLES"), ':', '=', &updates, &merged);
+                if (r == 0) {
+                        r = strv_pushf(changes, "GLIBC_TUNABLES=%s", merged);
+                        free(merged);
+                }
+        }
+        strv_free(&updates);
+        return r;
+}
+
+static int jemalloc_changes(const struct policy *p, const struct library_traits *t, char *const *envp,
+                            struct strv *changes, struct diags *d)
+{
+        const struct setting *s;
+        struct strv updates = { 0 };
+        char *merged;
+        int r = 0;
+
+        if ((s = get(p, K_JE_BACKGROUND_THREAD)))
+                r = strv_pushf(&updates, "background_thread:%s", s->i ? "true" : "false");
+        if (r == 0 && (s = get(p, K_JE_DIRTY_DECAY_MS)))
+                r = strv_pushf(&updates, "dirty_decay_ms:%lld", s->i);
+        if (r == 0 && (s = get(p, K_JE_MUZZY_DECAY_MS)))
+                r = strv_pushf(&updates, "muzzy_decay_ms:%lld", s->i);
+        if (r == 0 && (s = get(p, K_JE_NARENAS)))
+                r = strv_pushf(&updates, "narenas:%lld", s->i);
+        if (r == 0 && (s = get(p, K_PROFILE_HEAP))) {
+                if (!t->jemalloc_prof)
+                        diags_add(d, DIAG_ERROR, s->file, s->line,
+                                  "profile.heap: this jemalloc was built without profiling");
+                else if (strpbrk(s->s, ",:"))
+                        diags_add(d, DIAG_ERROR, s->file, s->line,
+                                  "profile.heap: jemalloc cannot take a prefix containing ',' or ':'");
+                else
+                        r = strv_pushf(&updates, "prof:true,prof_prefix:%s", s->s);
+        }
+        if (r == 0 && (s = get(p, K_PROFILE_HEAP_CHECK)))
+                diags_add(d, DIAG_ERROR, s->file, s->line,
+                          "profile.heap_check: needs gperftools' full tcmalloc, not jemalloc");
+        if (r == 0 && (s = get(p, K_JE_EXTRA)))
+                r = strv_push(&updates, s->s);
+        if (r == 0 && updates.n > 0) {
+                /* Entries may hold several pairs ("prof:true,prof_prefix:x"): split first. */
+                char *joined = strv_join(&updates, ',');
+                struct strv pairs = { 0 };
+
+                r = joined ? strv_split(&pairs, joined, ",") : -ENOMEM;
+                if (r == 0)
+                        r = list_merge(env_lookup(envp, t->conf_var), ',', ':', &pairs, &merged);
+                if (r == 0) {
+                        r = strv_pushf(changes, "%s=%s", t->conf_var, merged);
+                        free(merged);
+                }
+                strv_free(&pairs);
+                free(joined);
+        }
+        strv_free(&updates);
+        return r;
+}
+
+static int profile_refused(const struct policy *p, const struct allocator *a, struct diags *d)
+{
+        const struct setting *s;
+
+        if ((s = get(p, K_PROFILE_HEAP)) || (s = get(p, K_PROFILE_HEAP_CHECK)))
+                diags_add(d, DIAG_ERROR, s->file, s->line,
+                          "profile: %s cannot profile the heap (use tcmalloc or jemalloc)", a->name);
+        return 0;
+}
+
+static int gperftools_changes(const struct policy *p, const struct allocator *a,
+                              const struct library_traits *t, struct strv *changes, struct diags *d)
+{
+        const struct setting *s;
+        int r = 0;
+
+        if ((s = get(p, K_TC_RELEASE_RATE)))
+                r = strv_pushf(changes, "TCMALLOC_RELEASE_RATE=%g", s->d);
+        if (r == 0 && (s = get(p, K_TC_AGGRESSIVE_DECOMMIT)))
+                r = strv_pushf(changes, "TCMALLOC_AGGRESSIVE_DECOMMIT=%s", s->i ? "true" : "false");
+        if (r == 0 && (s = get(p, K_TC_MAX_TOTAL_THREAD_CACHE_BYTES)))
+                r = strv_pushf(changes, "TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES=%lld", s->i);
+        if (r == 0 && (s = get(p, K_PROFILE_HEAP))) {
+                if (!a->gperftools_full || !t->heap_profiler)
+                        diags_add(d, DIAG_ERROR, s->file, s->line,
+                                  "profile.heap: %s has no heap profiler (use allocator = \"tcmalloc\")",
+                                  a->name);
+                else
+                        r = strv_pushf(changes, "HEAPPROFILE=%s", s->s);
+        }
+        if (r == 0 && (s = get(p, K_PROFILE_HEAP_CHECK))) {
+                if (!a->gperftools_full || !t->heap_checker)
+                        diags_add(d, DIAG_ERROR, s->file, s->line,
+                                  "profile.heap_check: %s %s has no heap checker (removed in gperftools 2.17)",
+                                  a->name, t->version);
+                else
+                        r = strv_pushf(changes, "HEAPCHECK=%s", s->s);
+        }
+        return r;
+}
+
+static int mimalloc_changes(const struct policy *p, const struct library_traits *t,
+                            struct strv *changes, struct diags *d)
+{
+        const struct setting *s;
+        int r = 0;
+
+        if ((s = get(p, K_MI_PURGE_DELAY)))
+                r = strv_pushf(changes, "%s=%lld", t->mimalloc_purge_names ?
+                               "MIMALLOC_PURGE_DELAY" : "MIMALLOC_DECOMMIT_DELAY", s->i);
+        if (r == 0 && (s = get(p, K_MI_ARENA_EAGER_COMMIT))) {
+                if (t->mimalloc_purge_names)
+                        r = strv_pushf(changes, "MIMALLOC_ARENA_EAGER_COMMIT=%lld", s->i);
+                else
+                        diags_add(d, DIAG_WARNING, s->file, s->line,
+                                  "mimalloc.arena_eager_commit: mimalloc %s has no arenas option; ignored",
+                                  t->version);
+        }
+        if (r == 0 && (s = get(p, K_MI_EAGER_COMMIT)))
+                r = strv_pushf(changes, "MIMALLOC_EAGER_COMMIT=%d", s->i ? 1 : 0);
+        if (r == 0 && (s = get(p, K_MI_EAGER_COMMIT_DELAY)))
+                r = strv_pushf(changes, "MIMALLOC_EAGER_COMMIT_DELAY=%lld", s->i);
+        return r;
+}
+
+int tuning_changes(const struct policy *p, const struct allocator *a, const struct library_traits *t,
+                   char *const *envp, struct strv *changes, struct diags *d)
+{
+        switch (a->family) {
+        case FAMILY_GLIBC:
+                profile_refused(p, a, d);
+                return glibc_changes(p, t, envp, changes, d);
+        case FAMILY_JEMALLOC:
+                return jemalloc_changes(p, t, envp, changes, d);
+        case FAMILY_GPERFTOOLS:
+                return gperftools_changes(p, a, t, changes, d);
+        case FAMILY_MIMALLOC:
+                profile_refused(p, a, d);
+                return mimalloc_changes(p, t, changes, d);
+        default:
+                return profile_refused(p, a, d);
+        }
+}
