@@ -31,7 +31,7 @@ CORE_SRCS := strv diag numparse elf_info trust suggest confread policy_keys poli
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
 UNIT_TESTS := test-policy test-envbuild test-elf test-cli test-numparse test-trust test-tuning
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
-TEST_TOOLS := $(BUILD)/tests/probe $(BUILD)/tests/probe32-static
+TEST_TOOLS := $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 
 .PHONY: all check check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
 
@@ -57,8 +57,12 @@ $(BUILD)/tests/test-%: tests/test-%.c $(CORE_OBJS) | $(BUILD)
 $(BUILD)/tests/probe: tests/probe.c | $(BUILD)
 	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g -o $@ $< -ldl
 
-$(BUILD)/tests/probe32-static: tests/tiny.c | $(BUILD)
+$(BUILD)/tests/static-true: tests/tiny.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -static -o $@ $<
+
+# Linked against the library file itself: no -dev package needed.
+$(BUILD)/tests/links-jemalloc: tests/tiny.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -o $@ $< -Wl,--no-as-needed $(wildcard /usr/lib/$(MULTIARCH)/libjemalloc.so.2 /usr/lib64/libjemalloc.so.2)
 
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

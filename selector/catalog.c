@@ -213,11 +213,13 @@ int catalog_load_global(struct catalog *c, const char *path, bool check_owner, s
         const config_setting_t *root, *cs;
         size_t errors = diags_count(d, DIAG_ERROR);
         config_t cfg;
+        char *text;
         int r;
 
-        r = conf_read_trusted(path, check_owner, &cfg, d);
+        r = conf_read_trusted(path, check_owner, &cfg, &text, d);
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
+        free(text);
         c->global_file = strdup(path);
         root = config_root_setting(&cfg);
         for (int i = 0; i < config_setting_length(root); i++) {

@@ -135,24 +135,41 @@ static int check_positionals(struct cli *c, int argc, char **argv, const char **
         return 0;
 }
 
-int cli_parse(int argc, char **argv, struct cli *ret, const char **ret_error)
+static int parse_options(struct cli *c, int argc, char **argv, const char *optstring,
+                         const char **ret_error)
 {
-        struct cli c = { 0 };
         int opt, r;
 
+        memset(c, 0, sizeof(*c));
         opterr = 0;
-        optind = 1;
-        /* '+': stop at the first non-option, which is SERVICE */
-        while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
-                r = parse_option(&c, opt, ret_error);
+        optind = 0;     /* 0, not 1: makes glibc re-read optstring's '+' */
+        while ((opt = getopt_long(argc, argv, optstring, options, NULL)) != -1) {
+                r = parse_option(c, opt, ret_error);
                 if (r < 0) {
-                        cli_free(&c);
+                        cli_free(c);
                         if (r != -EINVAL)
                                 *ret_error = "out of memory";
                         return -EINVAL;
                 }
         }
-        r = check_positionals(&c, argc, argv, ret_error);
+        return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli *ret, const char **ret_error)
+{
+        struct cli c;
+        int r;
+
+        /* '+': stop at SERVICE, so that PROGRAM's own options stay PROGRAM's. */
+        r = parse_options(&c, argc, argv, "+", ret_error);
+        /* The other modes take options after their operands too
+         * ("--explain SERVICE --json"): parse again, letting getopt permute. */
+        if (r == 0 && c.mode != MODE_RUN && c.mode != MODE_COMPARE) {
+                cli_free(&c);
+                r = parse_options(&c, argc, argv, "", ret_error);
+        }
+        if (r == 0)
+                r = check_positionals(&c, argc, argv, ret_error);
         if (r < 0) {
                 cli_free(&c);
                 return r;

@@ -1,4 +1,5 @@
 /* Secure open, then libconfig: every parse error names the file and line. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,8 @@ static int find_include(const char *text)
         return 0;
 }
 
-int conf_read_trusted(const char *path, bool check_owner, config_t *cfg, struct diags *d)
+int conf_read_trusted(const char *path, bool check_owner, config_t *cfg, char **ret_text,
+                      struct diags *d)
 {
         char *why = NULL, *text = NULL;
         int fd, r, line;
@@ -114,6 +116,41 @@ int conf_read_trusted(const char *path, bool check_owner, config_t *cfg, struct 
                 free(text);
                 return -EINVAL;
         }
-        free(text);
+        *ret_text = text;
         return 0;
+}
+
+int conf_source_integer(const char *text, const config_setting_t *cs, long long *ret)
+{
+        const char *name = config_setting_name(cs), *p = text;
+        int line = config_setting_source_line(cs);
+        size_t len;
+
+        if (!name)
+                return -ENOENT;
+        len = strlen(name);
+        for (int l = 1; l < line && p; l++) {
+                p = strchr(p, '\n');
+                if (p)
+                        p++;
+        }
+        for (; p && *p && *p != '\n'; p++) {
+                const char *v;
+                char *end;
+
+                if (strncmp(p, name, len) != 0 || (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+                        continue;
+                v = p + len;
+                v += strspn(v, " \t");
+                if (*v != '=' && *v != ':')
+                        continue;
+                v++;
+                v += strspn(v, " \t");
+                errno = 0;
+                *ret = strtoll(v, &end, 0);
+                if (end == v)
+                        return -ENOENT;
+                return errno == ERANGE ? -ERANGE : 0;
+        }
+        return -ENOENT;
 }

@@ -4,14 +4,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "events.h"
 #include "messages.h"
 
+/* A socket file can outlive its journald: only a connect() says that
+ * someone is listening, and a lost event is worse than a line on stderr. */
 bool journal_available(void)
 {
-        return access(JOURNAL_SOCKET, W_OK) == 0;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        bool ok;
+
+        if (fd < 0)
+                return false;
+        ok = connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) == 0;
+        close(fd);
+        return ok;
 }
 
 static const char *field(const struct event *ev, const char *name)

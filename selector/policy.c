@@ -130,6 +130,14 @@ static bool jemalloc_extra_valid(const char *s, char *why, size_t size)
         return ok;
 }
 
+/* What applying one file needs at hand. */
+struct apply_ctx {
+        struct policy *p;
+        const char *file;       /* points into p->files */
+        const char *text;       /* the file's text, for what libconfig loses */
+        struct diags *d;
+};
+
 static void add_type_error(struct diags *d, const char *file, int line, const char *name,
                            enum value_kind kind, int type)
 {
@@ -138,13 +146,18 @@ static void add_type_error(struct diags *d, const char *file, int line, const ch
 }
 
 static int convert_integer(const struct key_spec *ks, const config_setting_t *cs, const char *name,
-                           struct setting *out, const char *file, struct diags *d)
+                           struct setting *out, const struct apply_ctx *ctx)
 {
         int type = config_setting_type(cs), line = config_setting_source_line(cs);
-        long long v;
+        const char *file = ctx->file;
+        struct diags *d = ctx->d;
+        long long v, written;
 
         if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
                 v = config_setting_get_int64(cs);
+                /* range-check what the operator wrote, not what libconfig wrapped it to */
+                if (type == CONFIG_TYPE_INT && conf_source_integer(ctx->text, cs, &written) == 0)
+                        v = written;
         } else if (ks->kind == VK_SIZE && type == CONFIG_TYPE_STRING) {
                 const char *str = config_setting_get_string(cs);
 
@@ -168,8 +181,10 @@ static int convert_integer(const struct key_spec *ks, const config_setting_t *cs
 }
 
 static int convert_double(const struct key_spec *ks, const config_setting_t *cs, const char *name,
-                          struct setting *out, const char *file, struct diags *d)
+                          struct setting *out, const struct apply_ctx *ctx)
 {
+        const char *file = ctx->file;
+        struct diags *d = ctx->d;
         int type = config_setting_type(cs), line = config_setting_source_line(cs);
         double v;
 
@@ -217,8 +232,10 @@ static int check_choice(const struct key_spec *ks, const char *str, const char *
 }
 
 static int convert_string(enum policy_key k, const config_setting_t *cs, const char *name,
-                          struct setting *out, const char *file, struct diags *d)
+                          struct setting *out, const struct apply_ctx *ctx)
 {
+        const char *file = ctx->file;
+        struct diags *d = ctx->d;
         const struct key_spec *ks = &policy_keys[k];
         int type = config_setting_type(cs), line = config_setting_source_line(cs);
         const char *str;
@@ -249,7 +266,7 @@ static int convert_string(enum policy_key k, const config_setting_t *cs, const c
 
 /* Converts and range-checks one value; fills *out only when it is valid. */
 static int convert(enum policy_key k, const config_setting_t *cs, struct setting *out,
-                   const char *file, struct diags *d)
+                   const struct apply_ctx *ctx)
 {
         const struct key_spec *ks = &policy_keys[k];
         char name[96];
@@ -258,7 +275,7 @@ static int convert(enum policy_key k, const config_setting_t *cs, struct setting
         switch (ks->kind) {
         case VK_BOOL:
                 if (config_setting_type(cs) != CONFIG_TYPE_BOOL) {
-                        add_type_error(d, file, config_setting_source_line(cs), name, ks->kind,
+                        add_type_error(ctx->d, ctx->file, config_setting_source_line(cs), name, ks->kind,
                                        config_setting_type(cs));
                         return -EINVAL;
                 }
@@ -266,26 +283,25 @@ static int convert(enum policy_key k, const config_setting_t *cs, struct setting
                 return 0;
         case VK_INT:
         case VK_SIZE:
-                return convert_integer(ks, cs, name, out, file, d);
+                return convert_integer(ks, cs, name, out, ctx);
         case VK_DOUBLE:
-                return convert_double(ks, cs, name, out, file, d);
+                return convert_double(ks, cs, name, out, ctx);
         default:
-                return convert_string(k, cs, name, out, file, d);
+                return convert_string(k, cs, name, out, ctx);
         }
 }
 
-static void store(struct policy *p, enum policy_key k, const config_setting_t *cs,
-                  const char *file, struct diags *d)
+static void store(const struct apply_ctx *ctx, enum policy_key k, const config_setting_t *cs)
 {
         struct setting v = { 0 };
 
-        if (convert(k, cs, &v, file, d) < 0)
+        if (convert(k, cs, &v, ctx) < 0)
                 return;
-        free(p->s[k].s);
+        free(ctx->p->s[k].s);
         v.set = true;
-        v.file = file;
+        v.file = ctx->file;
         v.line = config_setting_source_line(cs);
-        p->s[k] = v;
+        ctx->p->s[k] = v;
 }
 
 static bool env_name_valid(const char *name)
@@ -330,9 +346,12 @@ static int env_set(struct policy *p, const char *name, const char *value, const 
         return 0;
 }
 
-static void apply_environment(struct policy *p, const config_setting_t *group, const char *file,
-                              struct diags *d)
+static void apply_environment(const struct apply_ctx *ctx, const config_setting_t *group)
 {
+        struct policy *p = ctx->p;
+        const char *file = ctx->file;
+        struct diags *d = ctx->d;
+
         for (int i = 0; i < config_setting_length(group); i++) {
                 const config_setting_t *cs = config_setting_get_elem(group, (unsigned)i);
                 const char *name = config_setting_name(cs);
@@ -402,9 +421,11 @@ static bool is_section(const char *name)
         return false;
 }
 
-static void apply_group(struct policy *p, const config_setting_t *group, const char *section,
-                        const char *file, struct diags *d)
+static void apply_group(const struct apply_ctx *ctx, const config_setting_t *group, const char *section)
 {
+        const char *file = ctx->file;
+        struct diags *d = ctx->d;
+
         for (int i = 0; i < config_setting_length(group); i++) {
                 const config_setting_t *cs = config_setting_get_elem(group, (unsigned)i);
                 const char *name = config_setting_name(cs);
@@ -417,37 +438,38 @@ static void apply_group(struct policy *p, const config_setting_t *group, const c
                                           "%s: expected a group { ... }, got %s", name,
                                           type_name(config_setting_type(cs)));
                         else if (strcmp(name, "environment") == 0)
-                                apply_environment(p, cs, file, d);
+                                apply_environment(ctx, cs);
                         else
-                                apply_group(p, cs, name, file, d);
+                                apply_group(ctx, cs, name);
                         continue;
                 }
                 k = find_key(section, name);
                 if (k < 0)
                         unknown_key(section, name, line, file, d);
                 else
-                        store(p, (enum policy_key)k, cs, file, d);
+                        store(ctx, (enum policy_key)k, cs);
         }
 }
 
 int policy_apply_file(struct policy *p, const char *path, bool check_owner, struct diags *d)
 {
+        struct apply_ctx ctx = { p, NULL, NULL, d };
+        char *text;
         config_t cfg;
-        const char *file;
         int r;
 
-        r = conf_read_trusted(path, check_owner, &cfg, d);
+        r = conf_read_trusted(path, check_owner, &cfg, &text, d);
         if (r < 0)
                 return r;
         r = strv_push(&p->files, path);
-        if (r < 0) {
-                config_destroy(&cfg);
-                return r;
+        if (r == 0) {
+                ctx.file = p->files.v[p->files.n - 1];
+                ctx.text = text;
+                apply_group(&ctx, config_root_setting(&cfg), NULL);
         }
-        file = p->files.v[p->files.n - 1];
-        apply_group(p, config_root_setting(&cfg), NULL, file, d);
         config_destroy(&cfg);
-        return 0;
+        free(text);
+        return r;
 }
 
 int policy_load(struct policy *p, const struct strv *dirs, const char *service, bool check_owner,

@@ -1,0 +1,358 @@
+#!/bin/bash
+# Black-box tests of the allocsel binary: real programs under the real
+# allocators, asked from inside whether each setting took effect, and every
+# failure path with its message and exit status.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build="$top/${BUILD:-build}"
+. "$here/lib.sh"
+
+allocsel="$build/allocsel"
+probe="$build/tests/probe"
+# The sanitizer build's runtime must not mind a preloaded library around it.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0:detect_leaks=1"
+# Tests run without a journal unless they start one: events go to stderr.
+unset LD_PRELOAD MALLOC_CONF GLIBC_TUNABLES
+
+work=$(mktemp -d /tmp/allocsel-test.XXXXXX)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+pd="$work/policies"
+mkdir -m 755 "$pd"
+libdir="/usr/lib/$(gcc -print-multiarch)"; [ -e "$libdir/libjemalloc.so.2" ] || libdir=/usr/lib64
+jemalloc="$libdir/libjemalloc.so.2"
+is_root=$([ "$(id -u)" = 0 ] && echo yes || echo no)
+
+policy() { # policy NAME <<< text
+        cat > "$pd/$1.conf"
+        chmod 644 "$pd/$1.conf"
+}
+run() { run_capture "$allocsel" --policy-dir "$pd" --config "$work/none.conf" "$@"; }
+value() { sed -n "s/^$1=//p" <<<"$out" | head -1; }
+
+echo "# command line and exit statuses"
+run; expect_eq "no arguments is a usage error" 2 "$rc"
+expect_has "usage error says what is missing" "missing SERVICE" "$err"
+run web; expect_eq "no PROGRAM is a usage error" 2 "$rc"
+run --bogus web true; expect_eq "unknown option is a usage error" 2 "$rc"
+run --json web true; expect_eq "--json without --explain/--list is a usage error" 2 "$rc"
+for bad in '../etc' '.' '..' 'a/b' 'sp ace' "$(printf 'x%.0s' {1..256})" ''; do
+        run "$bad" true
+        expect_eq "service name [${bad:0:20}] is a usage error" 2 "$rc"
+done
+expect_has "bad service name message" "SERVICE must be 1-255 characters" "$err"
+run 'web@1.service:x-y_z' true; expect_eq "service name with all allowed characters runs" 0 "$rc"
+run web sh -c 'exit 3'; expect_eq "program's own exit status" 3 "$rc"
+run web -- sh -c 'exit 4'; expect_eq "-- before PROGRAM" 4 "$rc"
+run web no-such-program-anywhere; expect_eq "program not found is 127" 127 "$rc"
+expect_has "not found message names the program" "no-such-program-anywhere: command not found" "$err"
+printf '#!/bin/sh\nexit 0\n' > "$work/noexec"; chmod 644 "$work/noexec"
+run web "$work/noexec"; expect_eq "program not executable is 126" 126 "$rc"
+run web sh -c 'echo $$' ; pid_inner=$out
+run --version; expect_has "--version" "allocsel " "$out"
+run --help; expect_has "--help shows the run form" "SERVICE [--] PROGRAM" "$out"
+run_capture env PATH="$build/tests" "$allocsel" --policy-dir "$pd" web probe
+expect_eq "PROGRAM is found on PATH" 0 "$rc"
+cp "$allocsel" "$work/allocsel-setuid"; chmod 4755 "$work/allocsel-setuid"
+if [ "$is_root" = yes ] && command -v setpriv >/dev/null; then
+        chown 65534 "$work/allocsel-setuid"; chmod 4755 "$work/allocsel-setuid"
+        run_capture "$work/allocsel-setuid" --policy-dir "$pd" web true
+        expect_has "refuses to run set-user-ID" "refusing to run set-user-ID" "$err"
+        expect_eq "set-user-ID exit status" 126 "$rc"
+else
+        echo "skip set-user-ID refusal: needs root"
+fi
+
+echo "# every allocator, asked from inside the program"
+policy je <<'EOF2'
+allocator = "jemalloc";
+jemalloc = { background_thread = true; dirty_decay_ms = 1000; muzzy_decay_ms = 0; narenas = 3; };
+environment = { PYTHONMALLOC = "malloc"; };
+EOF2
+run je "$probe" PYTHONMALLOC ALLOCSEL_SERVICE ALLOCSEL_ALLOCATOR
+expect_eq "jemalloc: exit 0" 0 "$rc"
+expect_eq "jemalloc serves malloc" "$jemalloc" "$(value malloc_from)"
+expect_eq "jemalloc: background_thread in effect" 1 "$(value je.opt.background_thread)"
+expect_eq "jemalloc: dirty_decay_ms in effect" 1000 "$(value je.opt.dirty_decay_ms)"
+expect_eq "jemalloc: muzzy_decay_ms in effect" 0 "$(value je.opt.muzzy_decay_ms)"
+expect_eq "jemalloc: narenas in effect" 3 "$(value je.opt.narenas)"
+expect_eq "environment section reaches the program" malloc "$(value env.PYTHONMALLOC)"
+expect_eq "ALLOCSEL_SERVICE" je "$(value env.ALLOCSEL_SERVICE)"
+expect_eq "ALLOCSEL_ALLOCATOR" jemalloc "$(value env.ALLOCSEL_ALLOCATOR)"
+expect_has "started event on stderr without a journal" "je: started $probe with jemalloc" "$err"
+
+policy tc <<'EOF2'
+allocator = "tcmalloc";
+tcmalloc = { release_rate = 5.0; aggressive_decommit = true; max_total_thread_cache_bytes = "64M"; };
+EOF2
+run tc "$probe"
+expect_eq "tcmalloc serves malloc" "$libdir/libtcmalloc.so.4" "$(value malloc_from)"
+expect_eq "tcmalloc: aggressive_decommit in effect" 1 "$(value tc.tcmalloc.aggressive_memory_decommit)"
+expect_eq "tcmalloc: max_total_thread_cache_bytes in effect" 67108864 "$(value tc.tcmalloc.max_total_thread_cache_bytes)"
+expect_eq "tcmalloc: release_rate in effect" 5 "$(value tc.release_rate)"
+sed 's/"tcmalloc"/"tcmalloc-minimal"/' "$pd/tc.conf" | policy tcm
+run tcm "$probe"
+expect_eq "tcmalloc-minimal serves malloc" "$libdir/libtcmalloc_minimal.so.4" "$(value malloc_from)"
+expect_eq "tcmalloc-minimal: aggressive_decommit in effect" 1 "$(value tc.tcmalloc.aggressive_memory_decommit)"
+expect_eq "tcmalloc-minimal: release_rate in effect" 5 "$(value tc.release_rate)"
+
+policy mi <<'EOF2'
+allocator = "mimalloc";
+mimalloc = { purge_delay = 0; eager_commit_delay = 3; eager_commit = false; };
+EOF2
+run mi "$probe"
+expect_eq "mimalloc serves malloc" "$libdir/libmimalloc.so.2" "$(value malloc_from)"
+expect_eq "mimalloc 2.0: purge_delay reaches decommit_delay" 0 "$(value mi.decommit_delay)"
+expect_eq "mimalloc: eager_commit_delay in effect" 3 "$(value mi.eager_commit_delay)"
+expect_eq "mimalloc: eager_commit in effect" 0 "$(value mi.eager_commit)"
+policy mi21 <<'EOF2'
+allocator = "mimalloc";
+mimalloc = { arena_eager_commit = 1; };
+EOF2
+run --check mi21
+expect_has "mimalloc 2.0 has no arena_eager_commit: warning, not error" "warning: $pd/mi21.conf:2: mimalloc.arena_eager_commit" "$err"
+expect_eq "a warning alone passes --check" 0 "$rc"
+
+policy gl <<'EOF2'
+allocator = "glibc";
+glibc = { arena_max = 2; trim_threshold = "128K"; mmap_threshold = 65536; top_pad = 0; tcache_count = 0; };
+EOF2
+ldso=$(readelf -l /bin/true | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+run_capture env GLIBC_TUNABLES=glibc.malloc.perturb=5 "$allocsel" --policy-dir "$pd" gl "$ldso" --list-tunables
+expect_has "glibc: arena_max in force" "glibc.malloc.arena_max: 0x2" "$out"
+expect_has "glibc: trim_threshold in force" "glibc.malloc.trim_threshold: 0x20000" "$out"
+expect_has "glibc: mmap_threshold in force" "glibc.malloc.mmap_threshold: 0x10000" "$out"
+expect_has "glibc: the caller's tunable is kept" "glibc.malloc.perturb: 5" "$out"
+
+echo "# environment editing"
+run_capture env LD_PRELOAD="/nonexistent/libtcmalloc_minimal.so.4 /usr/lib/keep-me.so" \
+        "$allocsel" --policy-dir "$pd" je "$probe" LD_PRELOAD
+expect_eq "LD_PRELOAD: chosen first, other allocator removed, user's entry kept" \
+        "$jemalloc:/usr/lib/keep-me.so" "$(value env.LD_PRELOAD)"
+run_capture env LD_PRELOAD="/nonexistent/libmimalloc.so.2:/usr/lib/keep-me.so" \
+        "$allocsel" --policy-dir "$pd" gl "$probe" LD_PRELOAD
+expect_eq "glibc policy removes allocator entries" "/usr/lib/keep-me.so" "$(value env.LD_PRELOAD)"
+run_capture env LD_PRELOAD="/nonexistent/libjemalloc.so.2" "$allocsel" --policy-dir "$pd" gl "$probe" LD_PRELOAD
+expect_eq "glibc policy unsets an LD_PRELOAD of allocators only" "(unset)" "$(value env.LD_PRELOAD)"
+run_capture env MALLOC_CONF="narenas:2,abort_conf:true" "$allocsel" --policy-dir "$pd" je "$probe" MALLOC_CONF
+expect_eq "MALLOC_CONF merged by key with the caller's" \
+        "narenas:3,abort_conf:true,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0" "$(value env.MALLOC_CONF)"
+run --allocator tcmalloc-minimal je "$probe"
+expect_eq "--allocator overrides the policy" "$libdir/libtcmalloc_minimal.so.4" "$(value malloc_from)"
+
+echo "# merging and precedence"
+mkdir -m 755 "$work/etc" "$work/usr"
+printf 'allocator = "jemalloc";\njemalloc = { dirty_decay_ms = 500; narenas = 2; };\n' > "$work/usr/default.conf"
+printf 'jemalloc = { narenas = 4; };\n' > "$work/usr/svc.conf"
+printf 'allocator = "mimalloc";\n' > "$work/usr/masked.conf"
+ln -s /dev/null "$work/etc/masked.conf"
+printf 'allocator = "tcmalloc";\n' > "$work/usr/over.conf"
+printf 'allocator = "tcmalloc-minimal";\n' > "$work/etc/over.conf"
+chmod 644 "$work"/usr/*.conf "$work"/etc/over.conf
+run_capture "$allocsel" --policy-dir "$work/etc" --policy-dir "$work/usr" svc "$probe"
+expect_eq "default.conf applies first, SERVICE.conf overrides setting by setting" "500 4" \
+        "$(value je.opt.dirty_decay_ms) $(value je.opt.narenas)"
+run_capture "$allocsel" --policy-dir "$work/etc" --policy-dir "$work/usr" over "$probe"
+expect_eq "first policy dir masks the same name below" "$libdir/libtcmalloc_minimal.so.4" "$(value malloc_from)"
+run_capture "$allocsel" --policy-dir "$work/etc" --policy-dir "$work/usr" --explain masked --json
+expect_has "a link to /dev/null masks the file below (default.conf still applies)" '"allocator":"jemalloc"' "$out"
+expect_not_has "masked file is not read" "usr/masked.conf" "$out"
+run_capture "$allocsel" --policy-dir "$work/nothing-here" nopolicy "$probe" ALLOCSEL_ALLOCATOR LD_PRELOAD
+expect_eq "no policy at all: glibc" "glibc (unset)" "$(value env.ALLOCSEL_ALLOCATOR) $(value env.LD_PRELOAD)"
+expect_has "no policy at all: still logged" "nopolicy: started" "$err"
+
+echo "# custom allocators from allocsel.conf"
+cat > "$work/allocsel.conf" <<EOF2
+library_dirs = [ "$work/libs" ];
+allocators = { myjem = { library = "$jemalloc"; family = "jemalloc"; }; };
+EOF2
+chmod 644 "$work/allocsel.conf"
+policy custom <<'EOF2'
+allocator = "myjem";
+jemalloc = { dirty_decay_ms = 777; };
+EOF2
+run_capture "$allocsel" --policy-dir "$pd" --config "$work/allocsel.conf" custom "$probe" ALLOCSEL_ALLOCATOR
+expect_eq "custom allocator's library serves malloc" "$jemalloc" "$(value malloc_from)"
+expect_eq "custom allocator takes its family's tuning" 777 "$(value je.opt.dirty_decay_ms)"
+expect_eq "custom allocator's name is reported" myjem "$(value env.ALLOCSEL_ALLOCATOR)"
+run_capture "$allocsel" --config "$work/allocsel.conf" --list
+expect_has "--list shows custom allocators" "myjem" "$out"
+rm "$pd/custom.conf"
+printf 'allocators = { x = { family = "jemalloc"; }; };\nlibrary_dir = [];\n' > "$work/bad-global.conf"
+chmod 644 "$work/bad-global.conf"
+run_capture "$allocsel" --policy-dir "$pd" --config "$work/bad-global.conf" --check je
+expect_has "allocsel.conf: allocator without library" "bad-global.conf:1: allocators.x: needs library" "$err"
+expect_has "allocsel.conf: unknown key with suggestion" 'bad-global.conf:2: unknown key "library_dir" (did you mean "library_dirs"?)' "$err"
+
+echo "# profiling"
+policy prof-tc <<'EOF2'
+allocator = "tcmalloc";
+profile = { heap = "/tmp/allocsel-prof/heap"; heap_check = "normal"; };
+EOF2
+run --explain prof-tc --json
+expect_has "tcmalloc profile sets HEAPPROFILE" '"HEAPPROFILE":"/tmp/allocsel-prof/heap"' "$out"
+expect_has "tcmalloc 2.10 still has HEAPCHECK" '"HEAPCHECK":"normal"' "$out"
+sed 's/"tcmalloc"/"tcmalloc-minimal"/' "$pd/prof-tc.conf" | policy prof-tcm
+run --check prof-tcm
+expect_has "tcmalloc-minimal cannot profile" "prof-tcm.conf:2: profile.heap: tcmalloc-minimal has no heap profiler" "$err"
+expect_eq "profile refusal fails --check" 1 "$rc"
+policy prof-je <<'EOF2'
+allocator = "jemalloc";
+profile = { heap = "/tmp/allocsel-prof/je"; };
+EOF2
+run prof-je "$probe"
+expect_eq "jemalloc profiling in effect (opt.prof)" 1 "$(value je.opt.prof)"
+policy prof-mi <<'EOF2'
+allocator = "mimalloc";
+profile = { heap = "/tmp/x"; };
+EOF2
+run --check prof-mi
+expect_has "mimalloc cannot profile" "profile: mimalloc cannot profile the heap" "$err"
+rm "$pd"/prof-*.conf
+
+echo "# failure paths: fall back with the environment untouched, or refuse"
+fallback_case() { # NAME EXPECTED-MESSAGE (policy "broken" already written)
+        run broken "$probe" ALLOCSEL_ALLOCATOR
+        expect_eq "$1: program still starts" 0 "$rc"
+        expect_eq "$1: environment untouched" "/lib/x86_64-linux-gnu/libc.so.6 (unset)" \
+                "$(value malloc_from | sed 's#^/usr/lib#/lib#') $(value env.ALLOCSEL_ALLOCATOR)"
+        expect_has "$1: warning names the reason" "$2" "$err"
+        run --strict broken "$probe"
+        expect_eq "$1: --strict refuses with 78" 78 "$rc"
+        expect_has "$1: refusal names the reason" "refusing to start: " "$err"
+        [ "$(grep -c . <<<"$err")" = 1 ] && pass "$1: one line" || fail "$1: one line" "$err"
+}
+printf 'allocator = "jemalloc";\nlibrary = "/nonexistent/libjemalloc.so.2";\n' | policy broken
+fallback_case "missing library" "broken.conf:2: library: /nonexistent/libjemalloc.so.2: No such file or directory"
+python3 - "$work/lib32.so" <<'EOF2'
+import struct, sys
+# a 32-bit i386 shared object header: enough for the class check
+h = b'\x7fELF' + bytes([1, 1, 1]) + bytes(9) + struct.pack('<HHIIIIIHHHHHH', 3, 3, 1, 0, 0, 0, 0, 52, 32, 0, 40, 0, 0)
+open(sys.argv[1], 'wb').write(h + bytes(64))
+EOF2
+chmod 644 "$work/lib32.so"
+printf 'allocator = "jemalloc";\nlibrary = "%s";\n' "$work/lib32.so" | policy broken
+fallback_case "wrong ELF class" "wrong ELF class ELFCLASS32 (allocsel is ELFCLASS64)"
+printf 'allocator = "jemalloc";\nlibrary = "/etc/passwd";\n' | policy broken
+fallback_case "library that is not ELF" "/etc/passwd: not an ELF file"
+printf 'allocator = "jemalloc";\njemalloc = { dirty_decay_ms = 1000 \n};\nnarenas = ;\n' | policy broken
+fallback_case "syntax error" "broken.conf:4: syntax error"
+printf 'allocator = "jemalloc";\njemalloc = { dirty_decay = 1000; };\n' | policy broken
+fallback_case "unknown key" 'broken.conf:2: unknown key "jemalloc.dirty_decay" (did you mean "dirty_decay_ms"?)'
+printf 'alocator = "jemalloc";\n' | policy broken
+fallback_case "unknown top-level key" 'unknown key "alocator" (did you mean "allocator"?)'
+printf 'allocator = "jemalloc";\njemalloc = { dirty_decay_ms = 99999999999; };\n' | policy broken
+fallback_case "out-of-range value" "broken.conf:2: jemalloc.dirty_decay_ms: 99999999999 is out of range (-1 to 86400000)"
+printf 'glibc = { arena_max = 0; };\n' | policy broken
+fallback_case "out-of-range glibc value" "glibc.arena_max: 0 is out of range (1 to 1024)"
+printf 'allocator = "jemalloc";\njemalloc = { background_thread = "yes"; };\n' | policy broken
+fallback_case "wrong type" "jemalloc.background_thread: expected true or false, got a string"
+printf 'allocator = "jemaloc";\n' | policy broken
+fallback_case "unknown allocator" 'allocator "jemaloc" is not known (did you mean "jemalloc"?)'
+printf 'on_error = "fial";\n' | policy broken
+fallback_case "bad choice" 'on_error: "fial" is not one of fallback|fail (did you mean "fail"?)'
+printf 'allocator = "jemalloc";\njemalloc = { extra = "junk"; };\n' | policy broken
+fallback_case "bad jemalloc extra" 'jemalloc.extra: "junk" is not of the form opt:value'
+printf 'environment = { LD_PRELOAD = "/tmp/x.so"; };\n' | policy broken
+fallback_case "environment cannot set LD_PRELOAD" "environment.LD_PRELOAD: set by allocsel itself"
+printf 'allocator = "jemalloc";\n@include "/tmp/other.conf"\n' | policy broken
+fallback_case "@include refused" "broken.conf:2: @include is not allowed"
+printf 'allocator = "jemalloc";\nlibrary = "relative.so";\n' | policy broken
+fallback_case "relative library path" 'library: "relative.so" is not an absolute path'
+printf 'allocator = "jemalloc";\non_error = "fail";\njemalloc = { narenas = -1; };\n' | policy broken
+run broken true; expect_eq "on_error = fail refuses with 78" 78 "$rc"
+expect_has "on_error = fail names the reason" "broken.conf:3: jemalloc.narenas: -1 is out of range" "$err"
+run --check broken; expect_eq "--check exits 1 on errors" 1 "$rc"
+expect_eq "--check prints FILE:LINE: message" \
+        "$pd/broken.conf:3: jemalloc.narenas: -1 is out of range (1 to 4096)" "$err"
+rm "$pd/broken.conf"
+run --check; expect_eq "--check of all valid policies exits 0" 0 "$rc"; [ "$rc" = 0 ] || echo "$err"
+
+echo "# programs a preload cannot reach"
+run je "$build/tests/static-true"
+expect_eq "static program runs" 0 "$rc"
+expect_has "static program: warning says why" "is a static executable" "$err"
+run je "$build/tests/links-jemalloc"
+expect_has "program already linking an allocator: warning" "already links libjemalloc.so.2" "$err"
+printf '#!%s\n' "$build/tests/static-true" > "$work/script"; chmod 755 "$work/script"
+run je "$work/script"
+expect_has "#! followed to the interpreter" "static-true is a static executable" "$err"
+printf '#!%s\n' "$probe" > "$work/script2"; chmod 755 "$work/script2"
+run je "$work/script2"
+expect_eq "script with a dynamic interpreter gets the preload" "$jemalloc" "$(value malloc_from)"
+cp "$probe" "$work/probe-setuid"; chmod 4755 "$work/probe-setuid"
+run je "$work/probe-setuid"
+expect_has "set-user-ID program: warning" "is set-user-ID (ld.so ignores LD_PRELOAD there)" "$err"
+cp "$probe" "$work/probe-setgid"; chmod 2755 "$work/probe-setgid"
+run je "$work/probe-setgid"
+expect_has "set-group-ID program: warning" "is set-group-ID" "$err"
+if command -v setcap >/dev/null && cp "$probe" "$work/probe-cap" && setcap cap_net_bind_service+ep "$work/probe-cap" 2>/dev/null; then
+        run je "$work/probe-cap"
+        expect_has "file-capability program: warning" "has file capabilities" "$err"
+else
+        echo "skip file capabilities: setcap unavailable"
+fi
+
+echo "# ownership and permissions (as root)"
+if [ "$is_root" = yes ]; then
+        sec="$work/sec"; mkdir -m 755 "$sec"
+        printf 'allocator = "jemalloc";\n' > "$sec/s.conf"
+        chmod 644 "$sec/s.conf"
+        run_capture "$allocsel" --policy-dir "$sec" s "$probe"
+        expect_eq "root-owned policy is used" "$jemalloc" "$(value malloc_from)"
+        chown 65534 "$sec/s.conf"
+        run_capture "$allocsel" --policy-dir "$sec" s "$probe"
+        expect_has "policy not owned by root is ignored" "$sec/s.conf is not owned by root" "$err"
+        expect_eq "...and the program runs untouched" "" "$(value malloc_from | grep jemalloc)"
+        chown 0 "$sec/s.conf"; chmod 664 "$sec/s.conf"
+        run_capture "$allocsel" --policy-dir "$sec" s "$probe"
+        expect_has "group-writable policy is ignored" "$sec/s.conf is writable by group or others" "$err"
+        chmod 644 "$sec/s.conf"; chmod 777 "$sec"
+        run_capture "$allocsel" --policy-dir "$sec" s "$probe"
+        expect_has "world-writable directory above is refused" "$sec is writable by group or others" "$err"
+        chmod 1777 "$sec"
+        run_capture "$allocsel" --policy-dir "$sec" s "$probe"
+        expect_eq "sticky directory above a root-owned file is fine" "$jemalloc" "$(value malloc_from)"
+        chmod 755 "$sec"; chown 65534 "$sec"
+        run_capture "$allocsel" --policy-dir "$sec" s "$probe"
+        expect_has "directory not owned by root is refused" "$sec is not owned by root" "$err"
+        chown 0 "$sec"
+        cp "$jemalloc" "$work/libjemalloc-copy.so.2"; chown 65534 "$work/libjemalloc-copy.so.2"
+        printf 'allocator = "jemalloc";\nlibrary = "%s";\n' "$work/libjemalloc-copy.so.2" > "$sec/s.conf"
+        run_capture "$allocsel" --policy-dir "$sec" --strict s "$probe"
+        expect_has "library not owned by root is refused" "libjemalloc-copy.so.2 is not owned by root" "$err"
+        expect_eq "...with --strict: 78" 78 "$rc"
+        printf 'library_dirs = [];\n' > "$work/insecure.conf"; chmod 666 "$work/insecure.conf"
+        run_capture "$allocsel" --policy-dir "$sec" --config "$work/insecure.conf" --check
+        expect_has "insecure allocsel.conf is ignored" "insecure.conf is writable by group or others" "$err"
+        ln -s "$pd/je.conf" "$sec/link.conf"
+        run_capture "$allocsel" --policy-dir "$sec" link "$probe"
+        expect_eq "symlinked policy is checked along its target and used" "$jemalloc" "$(value malloc_from)"
+else
+        echo "skip ownership tests: not root (CI runs them as root)"
+fi
+
+echo "# --explain and --list"
+run --explain je --json
+python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["allocator"]=="jemalloc" and d["outcome"]=="run" and d["set"]["PYTHONMALLOC"]=="malloc"' <<<"$out" \
+        && pass "--explain --json is valid JSON with the plan" || fail "--explain --json" "$out"
+run --explain je
+expect_has "--explain names the files read" "policy:     $pd/je.conf" "$out"
+expect_has "--explain names every variable" "MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,narenas:3" "$out"
+run --list --json
+python3 -c 'import json,sys; d={a["name"]:a for a in json.loads(sys.stdin.read())}; assert d["jemalloc"]["found"] and d["jemalloc"]["version"]=="5.3.0" and d["tcmalloc"]["version"]=="2.10", d' <<<"$out" \
+        && pass "--list --json finds each allocator with its version" || fail "--list --json" "$out"
+
+echo "# a real Python program under jemalloc"
+if command -v python3 >/dev/null; then
+        run je python3 -c 'import os; print(any("libjemalloc" in l for l in open("/proc/self/maps"))); print(os.environ["PYTHONMALLOC"])'
+        expect_eq "python3 runs with jemalloc mapped and PYTHONMALLOC set" "True
+malloc" "$out"
+fi
+
+echo "# the journal"
+. "$here/journal.sh"
+journal_tests
+
+finish

@@ -1,0 +1,43 @@
+# Helpers for the black-box tests: each check prints one line, and the
+# suite ends with "N passed, N failed".
+passed=0
+failed=0
+failures=()
+
+pass() { passed=$((passed + 1)); printf 'ok   %s\n' "$1"; }
+fail() {
+        failed=$((failed + 1)); failures+=("$1"); printf 'FAIL %s\n' "$1"
+        [ -n "${2:-}" ] && printf '     %s\n' "$2" | head -20
+        return 0
+}
+
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() {
+        if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected [$2], got [$3]"; fi
+}
+
+# expect_has NAME NEEDLE HAYSTACK (fixed string)
+expect_has() {
+        if grep -qF -- "$2" <<<"$3"; then pass "$1"; else fail "$1" "[$2] not in: $3"; fi
+}
+
+expect_not_has() {
+        if grep -qF -- "$2" <<<"$3"; then fail "$1" "[$2] unexpectedly in: $3"; else pass "$1"; fi
+}
+
+# run_capture: sets $out, $err, $rc from running "$@"
+run_capture() {
+        local o e
+        o=$(mktemp) e=$(mktemp)
+        "$@" >"$o" 2>"$e"
+        rc=$?
+        out=$(cat "$o") err=$(cat "$e")
+        rm -f "$o" "$e"
+}
+
+finish() {
+        echo
+        for f in "${failures[@]}"; do echo "failed: $f"; done
+        echo "$passed passed, $failed failed"
+        [ "$failed" -eq 0 ]
+}
