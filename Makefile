@@ -29,7 +29,7 @@ CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 CORE_SRCS := strv diag numparse elf_info trust suggest confread policy_keys policy \
              catalog envbuild tuning plan inspect events helper cli report
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
-UNIT_TESTS := test-policy test-envbuild test-elf test-cli test-numparse test-trust test-tuning
+UNIT_TESTS := test-numparse test-envbuild test-policy test-tuning test-elf test-cli test-trust
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 TEST_TOOLS := $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 
@@ -64,7 +64,7 @@ $(BUILD)/tests/static-true: tests/tiny.c | $(BUILD)
 $(BUILD)/tests/links-jemalloc: tests/tiny.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $< -Wl,--no-as-needed $(wildcard /usr/lib/$(MULTIARCH)/libjemalloc.so.2 /usr/lib64/libjemalloc.so.2)
 
-check-unit: $(UNIT_BINS)
+check-unit: $(UNIT_BINS) $(TEST_TOOLS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 check-integration: all $(TEST_TOOLS)

@@ -106,10 +106,10 @@ static int check_elf(int fd, const char *path, const struct catalog *c, char **r
                 return 0;       /* not ELF: let execve report what it is */
         if (r < 0)
                 return r;
-        if (!info.has_interp)
-                r = reason(ret_reason, "%s is a static executable (no ld.so to preload with)", path);
-        else if (!elf_matches_self(&info))
+        if (!elf_matches_self(&info))
                 r = reason(ret_reason, "%s is a program of another ELF class or machine", path);
+        else if (!info.has_interp)
+                r = reason(ret_reason, "%s is a static executable (no ld.so to preload with)", path);
         for (size_t i = 0; r == 0 && i < info.needed.n; i++)
                 if (catalog_is_allocator_library(c, info.needed.v[i]))
                         r = reason(ret_reason, "%s already links %s (two allocators in one process crash it)",

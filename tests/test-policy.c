@@ -1,0 +1,259 @@
+/* Policy loading: every validation rule, merging, masking, did-you-mean. */
+#include <errno.h>
+
+#include "testutil.h"
+#include "policy.h"
+#include "suggest.h"
+
+struct fixture {
+        char *dir;
+        struct policy p;
+        struct diags d;
+};
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+
+        f->dir = tmpdir_new();
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+
+        policy_free(&f->p);
+        diags_free(&f->d);
+        tmpdir_free(f->dir);
+        free(f);
+        return 0;
+}
+
+/* Applies text as one policy file and returns the fixture. */
+static struct fixture *apply(void **state, const char *text)
+{
+        struct fixture *f = *state;
+        char *path = write_file(f->dir, "t.conf", text);
+
+        (void)policy_apply_file(&f->p, path, false, &f->d);
+        free(path);
+        return f;
+}
+
+/* The single error a bad file produced contains needle. */
+static void expect_error(void **state, const char *text, const char *needle)
+{
+        struct fixture *f = apply(state, text);
+
+        if (!diags_contain(&f->d, needle))
+                print_diags(&f->d);
+        assert_true(diags_count(&f->d, DIAG_ERROR) >= 1);
+        assert_true(diags_contain(&f->d, needle));
+}
+
+static void test_service_names(void **state)
+{
+        (void)state;
+        assert_true(service_name_valid("monitor-server"));
+        assert_true(service_name_valid("a.b@c:d_e-f"));
+        assert_false(service_name_valid(""));
+        assert_false(service_name_valid("."));
+        assert_false(service_name_valid(".."));
+        assert_false(service_name_valid("a/b"));
+        assert_false(service_name_valid("a b"));
+        assert_false(service_name_valid("ä"));
+        char long_name[257];
+        memset(long_name, 'x', 256);
+        long_name[256] = '\0';
+        assert_false(service_name_valid(long_name));
+        long_name[255] = '\0';
+        assert_true(service_name_valid(long_name));
+}
+
+static void test_valid_file_sets_every_kind(void **state)
+{
+        struct fixture *f = apply(state,
+                "allocator = \"jemalloc\";\n"
+                "on_error = \"fail\";\n"
+                "glibc = { trim_threshold = \"128K\"; };\n"
+                "jemalloc = { background_thread = true; dirty_decay_ms = -1; extra = \"retain:false,tcache:false\"; };\n"
+                "tcmalloc = { release_rate = 2; };\n"
+                "environment = { PYTHONMALLOC = \"malloc\"; };\n");
+
+        print_diags(&f->d);
+        assert_int_equal(f->d.n, 0);
+        assert_string_equal(f->p.s[K_ALLOCATOR].s, "jemalloc");
+        assert_int_equal(f->p.s[K_ALLOCATOR].line, 1);
+        assert_string_equal(f->p.s[K_ON_ERROR].s, "fail");
+        assert_int_equal(f->p.s[K_GLIBC_TRIM_THRESHOLD].i, 128 * 1024);
+        assert_int_equal(f->p.s[K_JE_BACKGROUND_THREAD].i, 1);
+        assert_int_equal(f->p.s[K_JE_DIRTY_DECAY_MS].i, -1);
+        assert_int_equal(f->p.s[K_JE_DIRTY_DECAY_MS].line, 4);
+        assert_true(f->p.s[K_TC_RELEASE_RATE].d == 2.0);
+        assert_int_equal(f->p.n_env, 1);
+        assert_string_equal(f->p.env[0].value, "malloc");
+        assert_false(f->p.s[K_LIBRARY].set);
+}
+
+static void test_syntax_error_names_line(void **state)
+{
+        expect_error(state, "allocator = \"jemalloc\";\n\njemalloc = { narenas = ; };\n", "t.conf:3: syntax error");
+}
+
+static void test_unknown_keys_suggest(void **state)
+{
+        expect_error(state, "jemalloc = { muzzy_decay = 0; };\n",
+                     "t.conf:1: unknown key \"jemalloc.muzzy_decay\" (did you mean \"muzzy_decay_ms\"?)");
+        expect_error(state, "alocator = \"glibc\";\n", "(did you mean \"allocator\"?)");
+        expect_error(state, "jemallok = { narenas = 2; };\n", "(did you mean \"jemalloc\"?)");
+        expect_error(state, "completely_unrelated_key = 1;\n", "unknown key \"completely_unrelated_key\"");
+}
+
+static void test_type_errors(void **state)
+{
+        expect_error(state, "jemalloc = { background_thread = 1; };\n",
+                     "jemalloc.background_thread: expected true or false, got an integer");
+        expect_error(state, "glibc = { arena_max = \"2\"; };\n", "glibc.arena_max: expected an integer, got a string");
+        expect_error(state, "allocator = 3;\n", "allocator: expected a string, got an integer");
+        expect_error(state, "glibc = 3;\n", "glibc: expected a group { ... }, got an integer");
+        expect_error(state, "tcmalloc = { release_rate = \"fast\"; };\n", "expected a number, got a string");
+}
+
+static void test_range_errors(void **state)
+{
+        expect_error(state, "glibc = { arena_max = 0; };\n", "glibc.arena_max: 0 is out of range (1 to 1024)");
+        expect_error(state, "glibc = { tcache_count = 65536; };\n", "65536 is out of range (0 to 65535)");
+        expect_error(state, "tcmalloc = { release_rate = 100.5; };\n", "100.5 is out of range (0 to 100)");
+        expect_error(state, "monitor = { sample_interval_ms = 5; };\n", "5 is out of range (10 to 3600000)");
+        expect_error(state, "glibc = { mmap_threshold = \"1G\"; };\n", "1073741824 is out of range");
+        expect_error(state, "glibc = { top_pad = \"lots\"; };\n", "\"lots\" is not a size");
+}
+
+static void test_wrapped_integer_is_checked_as_written(void **state)
+{
+        /* libconfig 1.5 reads 4294967297 as 1, which would pass the range check */
+        expect_error(state, "glibc = { arena_max = 4294967297; };\n", "4294967297 is out of range (1 to 1024)");
+}
+
+static void test_choice_and_path_errors(void **state)
+{
+        expect_error(state, "on_error = \"fial\";\n", "\"fial\" is not one of fallback|fail (did you mean \"fail\"?)");
+        expect_error(state, "profile = { heap_check = \"strictt\"; };\n", "(did you mean \"strict\"?)");
+        expect_error(state, "library = \"libjemalloc.so.2\";\n", "library: \"libjemalloc.so.2\" is not an absolute path");
+        expect_error(state, "allocator = \"\";\n", "allocator: is empty");
+}
+
+static void test_jemalloc_extra_syntax(void **state)
+{
+        expect_error(state, "jemalloc = { extra = \"retain\"; };\n", "\"retain\" is not of the form opt:value");
+        expect_error(state, "jemalloc = { extra = \"Bad-Name:1\"; };\n", "is not a jemalloc option name");
+        expect_error(state, "jemalloc = { extra = \",\"; };\n", "jemalloc.extra: is empty");
+}
+
+static void test_environment_rules(void **state)
+{
+        expect_error(state, "environment = { LD_PRELOAD = \"/x.so\"; };\n", "environment.LD_PRELOAD: set by allocsel itself");
+        expect_error(state, "environment = { MALLOC_CONF = \"x:1\"; };\n", "environment.MALLOC_CONF: set by allocsel itself");
+        expect_error(state, "environment = { FOO = 1; };\n", "environment.FOO: expected a string, got an integer");
+        expect_error(state, "environment = { a-b = \"x\"; };\n", "environment.a-b: not a valid variable name");
+}
+
+static void test_include_refused(void **state)
+{
+        expect_error(state, "allocator = \"glibc\";\n  @include \"/etc/passwd\"\n", "t.conf:2: @include is not allowed");
+}
+
+static void test_merge_setting_by_setting(void **state)
+{
+        struct fixture *f = *state;
+        struct strv dirs = { 0 };
+        char *a = write_file(f->dir, "default.conf",
+                             "allocator = \"jemalloc\";\njemalloc = { narenas = 2; dirty_decay_ms = 500; };\n"
+                             "environment = { A = \"1\"; B = \"1\"; };\n");
+        char *b = write_file(f->dir, "svc.conf", "jemalloc = { narenas = 4; };\nenvironment = { B = \"2\"; };\n");
+
+        assert_int_equal(strv_push(&dirs, f->dir), 0);
+        assert_int_equal(policy_load(&f->p, &dirs, "svc", false, &f->d), 0);
+        assert_int_equal(f->d.n, 0);
+        assert_string_equal(f->p.s[K_ALLOCATOR].s, "jemalloc");
+        assert_int_equal(f->p.s[K_JE_NARENAS].i, 4);
+        assert_string_equal(f->p.s[K_JE_NARENAS].file, b);
+        assert_int_equal(f->p.s[K_JE_DIRTY_DECAY_MS].i, 500);
+        assert_string_equal(f->p.s[K_JE_DIRTY_DECAY_MS].file, a);
+        assert_int_equal(f->p.n_env, 2);
+        assert_string_equal(f->p.env[0].value, "1");
+        assert_string_equal(f->p.env[1].value, "2");
+        assert_int_equal(f->p.files.n, 2);
+        assert_string_equal(f->p.files.v[0], a);
+        assert_string_equal(f->p.files.v[1], b);
+        free(a);
+        free(b);
+        strv_free(&dirs);
+}
+
+static void test_locate_masks(void **state)
+{
+        struct fixture *f = *state;
+        struct strv dirs = { 0 };
+        char *hi, *lo, *path = NULL, *link;
+
+        assert_true(asprintf(&hi, "%s/hi", f->dir) > 0 && asprintf(&lo, "%s/lo", f->dir) > 0);
+        assert_int_equal(mkdir(hi, 0755), 0);
+        assert_int_equal(mkdir(lo, 0755), 0);
+        assert_int_equal(strv_push(&dirs, hi), 0);
+        assert_int_equal(strv_push(&dirs, lo), 0);
+        free(write_file(lo, "a.conf", ""));
+        char *ha = write_file(hi, "b.conf", "");
+        free(write_file(lo, "b.conf", ""));
+        free(write_file(lo, "c.conf", ""));
+        assert_true(asprintf(&link, "%s/c.conf", hi) > 0);
+        assert_int_equal(symlink("/dev/null", link), 0);
+
+        assert_int_equal(policy_locate(&dirs, "a.conf", &path), 0);
+        assert_non_null(strstr(path, "/lo/a.conf"));
+        free(path);
+        assert_int_equal(policy_locate(&dirs, "b.conf", &path), 0);
+        assert_string_equal(path, ha);
+        free(path);
+        assert_int_equal(policy_locate(&dirs, "c.conf", &path), -ENOENT);
+        assert_int_equal(policy_locate(&dirs, "none.conf", &path), -ENOENT);
+        free(ha);
+        free(link);
+        free(hi);
+        free(lo);
+        strv_free(&dirs);
+}
+
+static void test_suggest(void **state)
+{
+        const char *names[] = { "jemalloc", "mimalloc", "tcmalloc", "glibc" };
+
+        (void)state;
+        assert_string_equal(suggest_nearest("jemaloc", names, 4), "jemalloc");
+        assert_string_equal(suggest_nearest("tcmaloc", names, 4), "tcmalloc");
+        assert_null(suggest_nearest("zzzzzzzzzzzz", names, 4));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_service_names),
+                cmocka_unit_test_setup_teardown(test_valid_file_sets_every_kind, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_syntax_error_names_line, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unknown_keys_suggest, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_type_errors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_range_errors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_wrapped_integer_is_checked_as_written, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_choice_and_path_errors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_jemalloc_extra_syntax, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_environment_rules, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_include_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_merge_setting_by_setting, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_locate_masks, setup, teardown),
+                cmocka_unit_test(test_suggest),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,235 @@
+/* One policy name, the variable this library version reads; and probing a
+ * library file for what it reads. */
+#include <fcntl.h>
+
+#include "testutil.h"
+#include "catalog.h"
+#include "tuning.h"
+
+struct fixture {
+        struct catalog cat;
+        struct policy p;
+        struct library_traits t;
+        struct strv changes;
+        struct diags d;
+};
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+
+        assert_int_equal(catalog_init(&f->cat), 0);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+
+        catalog_free(&f->cat);
+        policy_free(&f->p);
+        strv_free(&f->changes);
+        diags_free(&f->d);
+        free(f);
+        return 0;
+}
+
+static void set_int(struct policy *p, enum policy_key k, long long v)
+{
+        p->s[k] = (struct setting){ .set = true, .file = "t.conf", .line = 1, .i = v };
+}
+
+static void set_str(struct policy *p, enum policy_key k, const char *v)
+{
+        p->s[k] = (struct setting){ .set = true, .file = "t.conf", .line = 2, .s = strdup(v) };
+}
+
+static void run_tuning(struct fixture *f, const char *allocator, char **envp)
+{
+        const struct allocator *a = catalog_find(&f->cat, allocator);
+
+        assert_non_null(a);
+        assert_int_equal(tuning_changes(&f->p, a, &f->t, envp, &f->changes, &f->d), 0);
+}
+
+static void test_glibc_tunables_version(void **state)
+{
+        (void)state;
+        assert_false(glibc_has_tunables("2.25"));
+        assert_true(glibc_has_tunables("2.26"));
+        assert_true(glibc_has_tunables("2.36"));
+        assert_true(glibc_has_tunables("3.0"));
+}
+
+static void test_glibc_tunables_merged(void **state)
+{
+        struct fixture *f = *state;
+        char *envp[] = { "GLIBC_TUNABLES=glibc.malloc.arena_max=8:glibc.malloc.perturb=1", NULL };
+
+        snprintf(f->t.version, sizeof(f->t.version), "2.36");
+        set_int(&f->p, K_GLIBC_ARENA_MAX, 2);
+        set_int(&f->p, K_GLIBC_TCACHE_COUNT, 0);
+        run_tuning(f, "glibc", envp);
+        assert_int_equal(f->changes.n, 1);
+        assert_string_equal(f->changes.v[0], "GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.perturb=1:"
+                                              "glibc.malloc.tcache_count=0");
+}
+
+static void test_glibc_legacy_variables(void **state)
+{
+        struct fixture *f = *state;
+        char *envp[] = { NULL };
+
+        snprintf(f->t.version, sizeof(f->t.version), "2.17");
+        set_int(&f->p, K_GLIBC_ARENA_MAX, 2);
+        set_int(&f->p, K_GLIBC_TRIM_THRESHOLD, 131072);
+        set_int(&f->p, K_GLIBC_TCACHE_COUNT, 0);
+        run_tuning(f, "glibc", envp);
+        assert_true(strv_contains(&f->changes, "MALLOC_ARENA_MAX=2"));
+        assert_true(strv_contains(&f->changes, "MALLOC_TRIM_THRESHOLD_=131072"));
+        assert_int_equal(f->changes.n, 2);
+        assert_true(diags_contain(&f->d, "glibc 2.17 has no glibc.malloc.tcache_count; ignored"));
+        assert_int_equal(diags_count(&f->d, DIAG_ERROR), 0);
+}
+
+static void test_jemalloc_prefixed_build(void **state)
+{
+        struct fixture *f = *state;
+        char *envp[] = { "JE_MALLOC_CONF=narenas:1", "MALLOC_CONF=ignored:1", NULL };
+
+        snprintf(f->t.conf_var, sizeof(f->t.conf_var), "JE_MALLOC_CONF");
+        set_int(&f->p, K_JE_BACKGROUND_THREAD, 1);
+        set_str(&f->p, K_JE_EXTRA, "narenas:3,retain:false");
+        run_tuning(f, "jemalloc", envp);
+        assert_int_equal(f->changes.n, 1);
+        assert_string_equal(f->changes.v[0], "JE_MALLOC_CONF=narenas:3,background_thread:true,retain:false");
+}
+
+static void test_jemalloc_profile_needs_prof_build(void **state)
+{
+        struct fixture *f = *state;
+        char *envp[] = { NULL };
+
+        snprintf(f->t.conf_var, sizeof(f->t.conf_var), "MALLOC_CONF");
+        set_str(&f->p, K_PROFILE_HEAP, "/var/tmp/heap");
+        run_tuning(f, "jemalloc", envp);
+        assert_true(diags_contain(&f->d, "t.conf:2: profile.heap: this jemalloc was built without profiling"));
+        f->t.jemalloc_prof = true;
+        strv_free(&f->changes);
+        run_tuning(f, "jemalloc", envp);
+        assert_string_equal(f->changes.v[0], "MALLOC_CONF=prof:true,prof_prefix:/var/tmp/heap");
+}
+
+static void test_mimalloc_names_by_version(void **state)
+{
+        struct fixture *f = *state;
+        char *envp[] = { NULL };
+
+        snprintf(f->t.version, sizeof(f->t.version), "2.0");
+        set_int(&f->p, K_MI_PURGE_DELAY, 0);
+        set_int(&f->p, K_MI_ARENA_EAGER_COMMIT, 1);
+        run_tuning(f, "mimalloc", envp);
+        assert_true(strv_contains(&f->changes, "MIMALLOC_DECOMMIT_DELAY=0"));
+        assert_int_equal(f->changes.n, 1);
+        assert_true(diags_contain(&f->d, "mimalloc 2.0 has no arenas option; ignored"));
+
+        strv_free(&f->changes);
+        f->t.mimalloc_purge_names = true;
+        run_tuning(f, "mimalloc", envp);
+        assert_true(strv_contains(&f->changes, "MIMALLOC_PURGE_DELAY=0"));
+        assert_true(strv_contains(&f->changes, "MIMALLOC_ARENA_EAGER_COMMIT=1"));
+}
+
+static void test_gperftools_heap_checker_gone(void **state)
+{
+        struct fixture *f = *state;
+        char *envp[] = { NULL };
+
+        snprintf(f->t.version, sizeof(f->t.version), "2.17");
+        f->t.heap_profiler = true;
+        f->t.heap_checker = false;
+        set_str(&f->p, K_PROFILE_HEAP, "/var/tmp/h");
+        set_str(&f->p, K_PROFILE_HEAP_CHECK, "normal");
+        run_tuning(f, "tcmalloc", envp);
+        assert_true(strv_contains(&f->changes, "HEAPPROFILE=/var/tmp/h"));
+        assert_true(diags_contain(&f->d, "tcmalloc 2.17 has no heap checker (removed in gperftools 2.17)"));
+}
+
+static void test_gperftools_minimal_cannot_profile(void **state)
+{
+        struct fixture *f = *state;
+        char *envp[] = { NULL };
+
+        f->t.heap_profiler = true;
+        set_str(&f->p, K_PROFILE_HEAP, "/var/tmp/h");
+        set_int(&f->p, K_TC_AGGRESSIVE_DECOMMIT, 1);
+        run_tuning(f, "tcmalloc-minimal", envp);
+        assert_true(strv_contains(&f->changes, "TCMALLOC_AGGRESSIVE_DECOMMIT=true"));
+        assert_true(diags_contain(&f->d, "tcmalloc-minimal has no heap profiler"));
+}
+
+/* A file holding the given bytes, standing in for a library. */
+static char *fake_library(const char *dir, const char *name, const char *bytes, size_t len)
+{
+        char *path;
+        int fd;
+
+        assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, bytes, len), (ssize_t)len);
+        close(fd);
+        return path;
+}
+
+static void test_probe_reads_the_library(void **state)
+{
+        static const char je_prefixed[] = "\0junk\0JE_MALLOC_CONF\0" "5.2.1-0-gabcdef\0";
+        static const char je_plain[] = "\0variable MALLOC_CONF\0MALLOC_CONF\0";
+        static const char mi_new[] = "\0purge_delay\0arena_eager_commit\0";
+        static const char tc_old[] = "\0gperftools 2.9.1\0HEAPPROFILE\0HEAPCHECK\0";
+        struct library_traits t;
+        char *dir = tmpdir_new(), *p;
+
+        (void)state;
+        p = fake_library(dir, "je1", je_prefixed, sizeof(je_prefixed));
+        assert_int_equal(library_probe(p, FAMILY_JEMALLOC, &t), 0);
+        assert_string_equal(t.conf_var, "JE_MALLOC_CONF");
+        assert_string_equal(t.version, "5.2.1");
+        free(p);
+        p = fake_library(dir, "je2", je_plain, sizeof(je_plain));
+        assert_int_equal(library_probe(p, FAMILY_JEMALLOC, &t), 0);
+        assert_string_equal(t.conf_var, "MALLOC_CONF");
+        assert_false(t.jemalloc_prof);
+        free(p);
+        p = fake_library(dir, "libmimalloc.so.2.1", mi_new, sizeof(mi_new));
+        assert_int_equal(library_probe(p, FAMILY_MIMALLOC, &t), 0);
+        assert_true(t.mimalloc_purge_names);
+        assert_string_equal(t.version, "2.1");
+        free(p);
+        p = fake_library(dir, "tc", tc_old, sizeof(tc_old));
+        assert_int_equal(library_probe(p, FAMILY_GPERFTOOLS, &t), 0);
+        assert_string_equal(t.version, "2.9.1");
+        assert_true(t.heap_checker);
+        assert_true(t.heap_profiler);
+        free(p);
+        tmpdir_free(dir);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_glibc_tunables_version),
+                cmocka_unit_test_setup_teardown(test_glibc_tunables_merged, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_glibc_legacy_variables, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_jemalloc_prefixed_build, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_jemalloc_profile_needs_prof_build, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_mimalloc_names_by_version, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_gperftools_heap_checker_gone, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_gperftools_minimal_cannot_profile, setup, teardown),
+                cmocka_unit_test(test_probe_reads_the_library),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
