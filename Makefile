@@ -68,7 +68,7 @@ check-unit: $(UNIT_BINS) $(TEST_TOOLS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 check-integration: all $(TEST_TOOLS)
-	BUILD=$(BUILD) bash tests/integration.sh
+	BUILD=$(BUILD) SANITIZED=$(if $(SAN_FLAGS),1,) bash tests/integration.sh
 
 # The same suites again under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-sanitizers:

@@ -57,10 +57,13 @@ expect_eq "PROGRAM is found on PATH" 0 "$rc"
 cp "$allocsel" "$work/allocsel-setuid"; chmod 4755 "$work/allocsel-setuid"
 if [ "$is_root" = yes ] && command -v setpriv >/dev/null; then
         chown 65534 "$work/allocsel-setuid"; chmod 4755 "$work/allocsel-setuid"
-        # LeakSanitizer cannot work in a set-ID process: off for this one run
-        run_capture env ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" "$work/allocsel-setuid" --policy-dir "$pd" web true
+        run_capture "$work/allocsel-setuid" --policy-dir "$pd" web true
         expect_has "refuses to run set-user-ID" "refusing to run set-user-ID" "$err"
-        expect_eq "set-user-ID exit status" 126 "$rc"
+        # A set-ID process ignores ASAN_OPTIONS, and LeakSanitizer then aborts
+        # at exit: the status is the plain build's to check.
+        if [ -z "${SANITIZED:-}" ]; then
+                expect_eq "set-user-ID exit status" 126 "$rc"
+        fi
 else
         echo "skip set-user-ID refusal: needs root"
 fi
