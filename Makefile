@@ -31,9 +31,12 @@ CORE_SRCS := strv diag numparse elf_info trust suggest confread policy_keys poli
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
 UNIT_TESTS := test-numparse test-envbuild test-policy test-tuning test-elf test-cli test-trust
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
-TEST_TOOLS := $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
+TEST_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 
-.PHONY: all check check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
+demo: all
+	BUILD=$(BUILD) bash examples/demo.sh
+
+.PHONY: demo all check check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
 
 all: $(BUILD)/allocsel $(BUILD)/allocsel-monitor
 
@@ -59,6 +62,9 @@ $(BUILD)/tests/probe: tests/probe.c | $(BUILD)
 
 $(BUILD)/tests/static-true: tests/tiny.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -static -o $@ $<
+
+$(BUILD)/tests/libfake-je.so: tests/fake-prefixed-jemalloc.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
 
 # Linked against the library file itself: no -dev package needed.
 $(BUILD)/tests/links-jemalloc: tests/tiny.c | $(BUILD)

@@ -56,6 +56,16 @@ int library_check(const char *path, char **ret_why);
 /* Whether a library name or path (LD_PRELOAD entry, DT_NEEDED) is an allocator. */
 bool catalog_is_allocator_library(const struct catalog *c, const char *name);
 
-int library_probe(const char *path, enum alloc_family family, struct library_traits *t);
+/* What to find out: looking through a whole library costs page faults on
+ * every start, so the exec path asks only for what its plan uses. */
+enum {
+        PROBE_VERSION = 1 << 0,
+        PROBE_CONF_VAR = 1 << 1,        /* jemalloc's MALLOC_CONF name */
+        PROBE_PROFILING = 1 << 2,       /* jemalloc prof, gperftools heap tools */
+        PROBE_OPTION_NAMES = 1 << 3,    /* mimalloc 2.0 or 2.1 names */
+        PROBE_ALL = (1 << 4) - 1,
+};
+
+int library_probe(const char *path, enum alloc_family family, unsigned want, struct library_traits *t);
 
 #endif

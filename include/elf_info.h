@@ -16,6 +16,8 @@ struct elf_info {
         uint16_t type;                  /* ET_EXEC, ET_DYN, ... */
         bool has_interp;                /* PT_INTERP present: dynamically linked */
         struct strv needed;             /* DT_NEEDED entries */
+        char *dynstr;                   /* the dynamic string table (symbol names), a copy */
+        size_t dynstr_size;
 };
 
 /* Reads the descriptor's ELF headers. Returns 0, -ENOEXEC (not ELF),

@@ -16,6 +16,7 @@ struct plan_options {
         const char *allocator;          /* --allocator, or NULL */
         bool strict;                    /* --strict */
         bool check_owner;               /* running as root: files must be root's */
+        bool describe;                  /* --check, --explain: find out everything */
 };
 
 struct plan {

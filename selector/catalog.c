@@ -1,5 +1,6 @@
 /* Allocator catalog: names, sonames per distribution, library directories,
  * discovery with an ELF check, and custom allocators from allocsel.conf. */
+#include <ctype.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -353,25 +354,32 @@ static bool has(const struct file_map *m, const char *s, size_t len)
 #define HAS(m, lit) has((m), (lit), sizeof(lit))       /* includes the NUL */
 #define HAS_PREFIX(m, lit) has((m), (lit), sizeof(lit) - 1)
 
-/* jemalloc reads getenv(PREFIX "MALLOC_CONF"); find that string in the
- * library as a whole NUL-delimited word. */
-static void jemalloc_conf_var(const struct file_map *m, char *buf, size_t size)
+/* jemalloc reads getenv(PREFIX "MALLOC_CONF") where its functions are
+ * PREFIX "mallctl" and so on (--with-jemalloc-prefix): the dynamic string
+ * table, a few KiB, says which. */
+static void jemalloc_conf_var(const struct elf_info *info, char *buf, size_t size)
 {
-        static const char word[] = "MALLOC_CONF";
-        const unsigned char *p = m->p, *end = m->p + m->size;
+        static const char fn[] = "mallctl";
 
         snprintf(buf, size, "MALLOC_CONF");
-        while (p < end && (p = memmem(p, (size_t)(end - p), word, sizeof(word))) != NULL) {
-                const unsigned char *start = p;
+        for (size_t off = 0; info->dynstr && off < info->dynstr_size;) {
+                const char *name = info->dynstr + off;
+                size_t len = strlen(name);
 
-                while (start > m->p && (start[-1] == '_' || (start[-1] >= 'A' && start[-1] <= 'Z')))
-                        start--;
-                if (start == m->p || start[-1] == '\0') {
-                        snprintf(buf, size, "%.*s", (int)(p - start + sizeof(word) - 1), (const char *)start);
-                        if (start == p)
-                                return; /* unprefixed wins */
+                if (len > sizeof(fn) - 1 && len - (sizeof(fn) - 1) < 16 &&
+                    strcmp(name + len - (sizeof(fn) - 1), fn) == 0 && strchr(name, '_')) {
+                        size_t plen = len - (sizeof(fn) - 1);
+                        char prefix[16];
+
+                        for (size_t i = 0; i < plen; i++)
+                                prefix[i] = (char)toupper((unsigned char)name[i]);
+                        prefix[plen] = '\0';
+                        snprintf(buf, size, "%sMALLOC_CONF", prefix);
+                } else if (strcmp(name, fn) == 0) {
+                        snprintf(buf, size, "MALLOC_CONF"); /* unprefixed wins */
+                        return;
                 }
-                p += sizeof(word);
+                off += len + 1;
         }
 }
 
@@ -424,7 +432,48 @@ static void version_from_file_name(const char *path, char *buf, size_t size)
                 snprintf(buf, size, "%s", so + 4);
 }
 
-int library_probe(const char *path, enum alloc_family family, struct library_traits *t)
+static int probe_dynstr(const char *path, struct elf_info *info)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
+
+        if (fd < 0)
+                return -errno;
+        r = elf_read(fd, info);
+        close(fd);
+        return r;
+}
+
+static void probe_contents(const struct file_map *m, const char *path, enum alloc_family family,
+                           unsigned want, struct library_traits *t)
+{
+        switch (family) {
+        case FAMILY_JEMALLOC:
+                if (want & PROBE_VERSION)
+                        jemalloc_version(m, t->version, sizeof(t->version));
+                /* prof code, and its messages, exist only in --enable-prof builds */
+                if (want & PROBE_PROFILING)
+                        t->jemalloc_prof = HAS_PREFIX(m, "Run jeprof on dump output");
+                break;
+        case FAMILY_GPERFTOOLS:
+                if (want & PROBE_VERSION)
+                        gperftools_version(m, t->version, sizeof(t->version));
+                t->heap_profiler = HAS(m, "HEAPPROFILE");
+                t->heap_checker = HAS(m, "HEAPCHECK");
+                break;
+        case FAMILY_MIMALLOC:
+                /* 2.1 renamed the decommit options to purge ones */
+                t->mimalloc_purge_names = HAS(m, "purge_delay");
+                if (want & PROBE_VERSION)
+                        version_from_file_name(path, t->version, sizeof(t->version));
+                break;
+        default:
+                if (want & PROBE_VERSION)
+                        version_from_file_name(path, t->version, sizeof(t->version));
+                break;
+        }
+}
+
+int library_probe(const char *path, enum alloc_family family, unsigned want, struct library_traits *t)
 {
         struct file_map m;
         int fd, r;
@@ -434,6 +483,16 @@ int library_probe(const char *path, enum alloc_family family, struct library_tra
                 snprintf(t->version, sizeof(t->version), "%s", gnu_get_libc_version());
                 return 0;
         }
+        if (family == FAMILY_JEMALLOC && (want & PROBE_CONF_VAR)) {
+                struct elf_info info = { 0 };
+
+                (void)probe_dynstr(path, &info);
+                jemalloc_conf_var(&info, t->conf_var, sizeof(t->conf_var));
+                elf_info_free(&info);
+                want &= ~(unsigned)PROBE_CONF_VAR;
+        }
+        if (!want)
+                return 0;
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
@@ -441,27 +500,7 @@ int library_probe(const char *path, enum alloc_family family, struct library_tra
         close(fd);
         if (r < 0)
                 return r;
-        switch (family) {
-        case FAMILY_JEMALLOC:
-                jemalloc_conf_var(&m, t->conf_var, sizeof(t->conf_var));
-                jemalloc_version(&m, t->version, sizeof(t->version));
-                /* prof code, and its messages, exist only in --enable-prof builds */
-                t->jemalloc_prof = HAS_PREFIX(&m, "Run jeprof on dump output");
-                break;
-        case FAMILY_GPERFTOOLS:
-                gperftools_version(&m, t->version, sizeof(t->version));
-                t->heap_profiler = HAS(&m, "HEAPPROFILE");
-                t->heap_checker = HAS(&m, "HEAPCHECK");
-                break;
-        case FAMILY_MIMALLOC:
-                /* 2.1.2 renamed the decommit options to purge ones */
-                t->mimalloc_purge_names = HAS(&m, "purge_delay");
-                version_from_file_name(path, t->version, sizeof(t->version));
-                break;
-        default:
-                version_from_file_name(path, t->version, sizeof(t->version));
-                break;
-        }
+        probe_contents(&m, path, family, want, t);
         file_unmap(&m);
         return 0;
 }

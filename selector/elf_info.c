@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <link.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -118,7 +119,7 @@ static int vaddr_to_offset(const struct mapped *m, unsigned char cls, uint64_t p
 }
 
 static int read_needed(const struct mapped *m, unsigned char cls, const struct phdr *dyn,
-                       uint64_t phoff, uint16_t phnum, uint16_t phentsize, struct strv *needed)
+                       uint64_t phoff, uint16_t phnum, uint16_t phentsize, struct elf_info *info)
 {
         size_t entsize = cls == ELFCLASS64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
         uint64_t strtab = 0, strsz = 0, stroff;
@@ -146,6 +147,12 @@ static int read_needed(const struct mapped *m, unsigned char cls, const struct p
         r = vaddr_to_offset(m, cls, phoff, phnum, phentsize, strtab, &stroff);
         if (r < 0 || !in_bounds(m, stroff, strsz))
                 return -EBADMSG;
+        info->dynstr = malloc(strsz + 1);
+        if (!info->dynstr)
+                return -ENOMEM;
+        memcpy(info->dynstr, m->p + stroff, strsz);
+        info->dynstr[strsz] = '\0';
+        info->dynstr_size = strsz;
 
         for (uint64_t off = dyn->offset; off + entsize <= dyn->offset + dyn->filesz; off += entsize) {
                 int64_t tag;
@@ -164,7 +171,7 @@ static int read_needed(const struct mapped *m, unsigned char cls, const struct p
                 name = (const char *)m->p + stroff + val;
                 if (!memchr(name, '\0', strsz - val))
                         return -EBADMSG;
-                r = strv_push(needed, name);
+                r = strv_push(&info->needed, name);
                 if (r < 0)
                         return r;
         }
@@ -232,7 +239,7 @@ static int parse(const struct mapped *m, struct elf_info *info)
                 return 0;
         if (!in_bounds(m, dyn.offset, dyn.filesz))
                 return -EBADMSG;
-        return read_needed(m, info->elf_class, &dyn, phoff, phnum, phentsize, &info->needed);
+        return read_needed(m, info->elf_class, &dyn, phoff, phnum, phentsize, info);
 }
 
 int elf_read(int fd, struct elf_info *ret)
@@ -257,6 +264,8 @@ int elf_read(int fd, struct elf_info *ret)
 void elf_info_free(struct elf_info *info)
 {
         strv_free(&info->needed);
+        free(info->dynstr);
+        info->dynstr = NULL;
 }
 
 unsigned char elf_self_class(void)

@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,66 +41,91 @@ int helper_path(char **ret)
         return access(*ret, X_OK) == 0 ? 0 : -errno;
 }
 
-static void reset_signals(void)
+/* Everything the helper's start needs, prepared before the vfork so that
+ * the child only calls posix_spawn and _exit. The helper gets a session of
+ * its own, default signal dispositions and an empty mask, /dev/null for
+ * stdio (which may be the program's sockets) and no other descriptor. */
+static int spawn_setup(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa)
 {
-        sigset_t none;
+        sigset_t none, all;
+        int r;
 
         sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        for (int sig = 1; sig < NSIG; sig++)
-                signal(sig, SIG_DFL);
+        sigfillset(&all);
+        r = posix_spawnattr_init(attr);
+        if (r == 0)
+                r = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                                   POSIX_SPAWN_SETSIGDEF);
+        if (r == 0)
+                r = posix_spawnattr_setsigmask(attr, &none);
+        if (r == 0)
+                r = posix_spawnattr_setsigdefault(attr, &all);
+        if (r == 0)
+                r = posix_spawn_file_actions_init(fa);
+        if (r == 0)
+                r = posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDWR, 0);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(fa, STDIN_FILENO, STDOUT_FILENO);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(fa, STDIN_FILENO, STDERR_FILENO);
+        if (r == 0)
+                r = posix_spawn_file_actions_addclosefrom_np(fa, 3);
+        return -r;
 }
 
-static void detach_descriptors(void)
+static int build_argv(const char *path, const struct strv *args, const struct event *ev, struct strv *argv)
 {
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        int r = strv_push(argv, path);
 
-        /* stdio may be the program's sockets (StandardInput=socket): replace them */
-        if (null >= 0) {
-                dup2(null, STDIN_FILENO);
-                dup2(null, STDOUT_FILENO);
-                dup2(null, STDERR_FILENO);
-        }
-        close_range(3, ~0U, 0);
+        for (size_t i = 0; r == 0 && i < args->n; i++)
+                r = strv_push(argv, args->v[i]);
+        if (r == 0)
+                r = strv_push(argv, "--");
+        for (size_t i = 0; r == 0 && i < ev->fields.n; i++)
+                r = strv_push(argv, ev->fields.v[i]);
+        return r;
 }
 
 int helper_spawn(const char *path, const struct strv *args, const struct event *ev)
 {
+        extern char **environ;
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
         struct strv argv = { 0 };
+        int r, status;
         pid_t child;
-        int status, r;
 
-        r = strv_push(&argv, path);
-        for (size_t i = 0; r == 0 && i < args->n; i++)
-                r = strv_push(&argv, args->v[i]);
+        r = build_argv(path, args, ev, &argv);
         if (r == 0)
-                r = strv_push(&argv, "--");
-        for (size_t i = 0; r == 0 && i < ev->fields.n; i++)
-                r = strv_push(&argv, ev->fields.v[i]);
+                r = spawn_setup(&attr, &fa);
         if (r < 0) {
                 strv_free(&argv);
                 return r;
         }
-
-        child = fork();
-        if (child < 0) {
-                r = -errno;
-                strv_free(&argv);
-                return r;
-        }
+        /* An intermediate process, so that the helper is re-parented to the
+         * service manager (or init) and never becomes the program's child.
+         * vfork: nothing is copied, and this process waits only until the
+         * helper has been exec'd. */
+        child = vfork();
         if (child == 0) {
-                /* the intermediate process: its only job is to orphan the helper */
-                if (fork() != 0)
-                        _exit(0);
-                setsid();
-                reset_signals();
-                detach_descriptors();
-                execv(path, argv.v);
-                _exit(127);
+                /* The helper is an observer: it inherits SCHED_IDLE so that
+                 * its own start never takes CPU from the program's
+                 * (posix_spawnattr cannot set SCHED_IDLE). */
+                struct sched_param idle = { 0 };
+
+                (void)sched_setscheduler(0, SCHED_IDLE, &idle);
+                _exit(posix_spawn(NULL, path, &fa, &attr, argv.v, environ) == 0 ? 0 : 1);
         }
+        r = child < 0 ? -errno : 0;
+        while (child > 0 && waitpid(child, &status, 0) < 0)
+                if (errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+        if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+                r = -ECHILD;
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
         strv_free(&argv);
-        while (waitpid(child, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return 0;
+        return r;
 }

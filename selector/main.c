@@ -49,6 +49,7 @@ static int plan_options_from(const struct cli *c, struct plan_options *o)
         o->strict = c->strict;
         /* only root's files may steer a root service; users run what they like */
         o->check_owner = geteuid() == 0;
+        o->describe = c->mode != MODE_RUN;
         return 0;
 }
 

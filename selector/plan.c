@@ -102,6 +102,28 @@ static int add_policy_environment(struct plan *pl)
         return 0;
 }
 
+static bool any_in_section(const struct policy *p, const char *section)
+{
+        for (size_t k = 0; k < K__COUNT; k++)
+                if (p->s[k].set && policy_keys[k].section && strcmp(policy_keys[k].section, section) == 0)
+                        return true;
+        return false;
+}
+
+/* Only what the tuning at hand will read from the library. */
+static unsigned probe_needs(const struct policy *p)
+{
+        unsigned want = 0;
+
+        if (any_in_section(p, "profile"))
+                want |= PROBE_PROFILING | PROBE_CONF_VAR;
+        if (any_in_section(p, "jemalloc"))
+                want |= PROBE_CONF_VAR;
+        if (any_in_section(p, "mimalloc"))
+                want |= PROBE_OPTION_NAMES;
+        return want;
+}
+
 int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp)
 {
         const struct setting *on_error;
@@ -119,7 +141,9 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
         if (pl->allocator) {
                 find_library(pl, o->check_owner);
                 if (pl->library || pl->allocator->family == FAMILY_GLIBC) {
-                        (void)library_probe(pl->library, pl->allocator->family, &pl->traits);
+                        (void)library_probe(pl->library, pl->allocator->family,
+                                            o->describe ? PROBE_ALL : probe_needs(&pl->policy),
+                                            &pl->traits);
                         r = add_policy_environment(pl);
                         if (r == 0)
                                 r = tuning_changes(&pl->policy, pl->allocator, &pl->traits, envp,

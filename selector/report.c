@@ -220,7 +220,7 @@ int report_list(const struct plan_options *o, bool json)
                 int r = a->family == FAMILY_GLIBC ? 0 : catalog_locate(&c, a, &path, &why);
 
                 if (r == 0)
-                        (void)library_probe(path, a->family, &t);
+                        (void)library_probe(path, a->family, PROBE_ALL, &t);
                 if (json) {
                         printf("%s{\"name\":", i ? "," : "");
                         json_string(stdout, a->name);

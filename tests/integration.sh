@@ -337,6 +337,20 @@ else
         echo "skip ownership tests: not root (CI runs them as root)"
 fi
 
+echo "# the shipped example policies"
+examples="$work/examples"; mkdir -m 755 "$examples"
+install -m 644 "$top"/conf/*.conf "$examples/"
+run_capture "$allocsel" --policy-dir "$examples" --check
+expect_eq "every policy in conf/ passes --check" 0 "$rc"
+[ "$rc" = 0 ] || echo "$err"
+run_capture "$allocsel" --policy-dir "$examples" python-service "$probe" PYTHONMALLOC
+expect_eq "conf/python-service.conf: jemalloc serves malloc" "$jemalloc" "$(value malloc_from)"
+expect_eq "conf/python-service.conf: PYTHONMALLOC" malloc "$(value env.PYTHONMALLOC)"
+run_capture "$allocsel" --policy-dir "$examples" mimalloc "$probe"
+expect_eq "conf/mimalloc.conf: purge_delay reaches mimalloc 2.0" 0 "$(value mi.decommit_delay)"
+run_capture "$allocsel" --policy-dir "$examples" tcmalloc "$probe"
+expect_eq "conf/tcmalloc.conf: aggressive decommit in effect" 1 "$(value tc.tcmalloc.aggressive_memory_decommit)"
+
 echo "# --explain and --list"
 run --explain je --json
 python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["allocator"]=="jemalloc" and d["outcome"]=="run" and d["set"]["PYTHONMALLOC"]=="malloc"' <<<"$out" \

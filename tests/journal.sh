@@ -98,6 +98,16 @@ journal_tests() {
         expect_eq "journal: refused MESSAGE_ID" "$(sed -n 's/.*MESSAGE_ID_REFUSED *"\(.*\)"/\1/p' "$top/include/messages.h")" \
                 "$(jfield "$rec" MESSAGE_ID)"
         expect_eq "journal: refused PRIORITY error" 3 "$(jfield "$rec" PRIORITY)"
+
+        # No helper to hand the event to: it must reach stderr, not vanish.
+        mkdir -m 755 "$work/lonely"
+        cp "$allocsel" "$work/lonely/allocsel"
+        run_capture "$work/lonely/allocsel" --policy-dir "$pd" "$svc" true
+        if [ -x /usr/libexec/allocsel/allocsel-monitor ] || [ -x /usr/local/libexec/allocsel/allocsel-monitor ]; then
+                echo "skip helper-missing fallback: an installed helper exists"
+        else
+                expect_has "journal: without its helper the event goes to stderr" "$svc: started" "$err"
+        fi
         rm -f "$pd/$svc.conf" "$pd/$svc-bad.conf"
         stop_journald
 }

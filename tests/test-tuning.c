@@ -185,7 +185,6 @@ static char *fake_library(const char *dir, const char *name, const char *bytes, 
 
 static void test_probe_reads_the_library(void **state)
 {
-        static const char je_prefixed[] = "\0junk\0JE_MALLOC_CONF\0" "5.2.1-0-gabcdef\0";
         static const char je_plain[] = "\0variable MALLOC_CONF\0MALLOC_CONF\0";
         static const char mi_new[] = "\0purge_delay\0arena_eager_commit\0";
         static const char tc_old[] = "\0gperftools 2.9.1\0HEAPPROFILE\0HEAPCHECK\0";
@@ -193,23 +192,27 @@ static void test_probe_reads_the_library(void **state)
         char *dir = tmpdir_new(), *p;
 
         (void)state;
-        p = fake_library(dir, "je1", je_prefixed, sizeof(je_prefixed));
-        assert_int_equal(library_probe(p, FAMILY_JEMALLOC, &t), 0);
+        assert_true(asprintf(&p, "%s/libfake-je.so", self_dir()) > 0);
+        assert_int_equal(library_probe(p, FAMILY_JEMALLOC, PROBE_ALL, &t), 0);
         assert_string_equal(t.conf_var, "JE_MALLOC_CONF");
         assert_string_equal(t.version, "5.2.1");
         free(p);
         p = fake_library(dir, "je2", je_plain, sizeof(je_plain));
-        assert_int_equal(library_probe(p, FAMILY_JEMALLOC, &t), 0);
+        assert_int_equal(library_probe(p, FAMILY_JEMALLOC, PROBE_ALL, &t), 0);
         assert_string_equal(t.conf_var, "MALLOC_CONF");
         assert_false(t.jemalloc_prof);
         free(p);
+        /* the exec path asks for the variable name only: no version scan */
+        assert_int_equal(library_probe("/bin/true", FAMILY_JEMALLOC, PROBE_CONF_VAR, &t), 0);
+        assert_string_equal(t.conf_var, "MALLOC_CONF");
+        assert_string_equal(t.version, "");
         p = fake_library(dir, "libmimalloc.so.2.1", mi_new, sizeof(mi_new));
-        assert_int_equal(library_probe(p, FAMILY_MIMALLOC, &t), 0);
+        assert_int_equal(library_probe(p, FAMILY_MIMALLOC, PROBE_ALL, &t), 0);
         assert_true(t.mimalloc_purge_names);
         assert_string_equal(t.version, "2.1");
         free(p);
         p = fake_library(dir, "tc", tc_old, sizeof(tc_old));
-        assert_int_equal(library_probe(p, FAMILY_GPERFTOOLS, &t), 0);
+        assert_int_equal(library_probe(p, FAMILY_GPERFTOOLS, PROBE_ALL, &t), 0);
         assert_string_equal(t.version, "2.9.1");
         assert_true(t.heap_checker);
         assert_true(t.heap_profiler);

@@ -1,0 +1,16 @@
+#!/bin/bash
+# make demo: a Python program started through allocsel under the shipped
+# Python/jemalloc policy, first explained, then run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${BUILD:-build}
+policies=$(mktemp -d /tmp/allocsel-demo.XXXXXX)
+trap 'rm -rf "$policies"' EXIT
+chmod 755 "$policies"
+install -m 644 conf/python-service.conf "$policies/demo-service.conf"
+
+echo "\$ allocsel --explain demo-service"
+"$build/allocsel" --policy-dir "$policies" --explain demo-service
+echo
+echo "\$ allocsel demo-service python3 examples/demo.py"
+"$build/allocsel" --policy-dir "$policies" demo-service python3 examples/demo.py
