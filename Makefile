@@ -81,7 +81,7 @@ check-sanitizers:
 	$(MAKE) BUILD=build-san SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 		CFLAGS='-O1 -g' check-unit check-integration
 
-check: check-unit check-integration check-sanitizers
+check: lint check-unit check-integration check-sanitizers
 
 bench: all
 	BUILD=$(BUILD) bash bench/startup.sh
@@ -97,7 +97,7 @@ fuzz: | $(BUILD)
 lint:
 	cppcheck --std=c11 --enable=warning,style,performance,portability --error-exitcode=1 \
 		--inline-suppr --suppress=missingIncludeSystem -Iinclude -D_GNU_SOURCE -q selector tests/*.c
-	clang-tidy --quiet selector/*.c -- -std=c17 -D_GNU_SOURCE -Iinclude
+	clang-tidy --quiet selector/*.c -- -std=c17 -D_GNU_SOURCE -Iinclude $(shell $(PKG_CONFIG) --cflags libconfig libsystemd) -DMULTIARCH=\"$(MULTIARCH)\"
 
 install: all
 	install -Dm755 $(BUILD)/allocsel $(DESTDIR)$(BINDIR)/allocsel

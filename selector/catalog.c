@@ -211,7 +211,7 @@ static void load_custom(struct catalog *c, const config_setting_t *def, const ch
 
 int catalog_load_global(struct catalog *c, const char *path, bool check_owner, struct diags *d)
 {
-        const config_setting_t *root, *cs;
+        const config_setting_t *root;
         size_t errors = diags_count(d, DIAG_ERROR);
         config_t cfg;
         char *text;
@@ -224,7 +224,7 @@ int catalog_load_global(struct catalog *c, const char *path, bool check_owner, s
         c->global_file = strdup(path);
         root = config_root_setting(&cfg);
         for (int i = 0; i < config_setting_length(root); i++) {
-                cs = config_setting_get_elem(root, (unsigned)i);
+                const config_setting_t *cs = config_setting_get_elem(root, (unsigned)i);
                 const char *key = config_setting_name(cs);
 
                 if (strcmp(key, "library_dirs") == 0)
@@ -300,19 +300,23 @@ int catalog_locate(const struct catalog *c, const struct allocator *a, char **re
         }
         for (size_t s = 0; s < a->sonames.n; s++)
                 for (size_t i = 0; i < c->dirs.n; i++) {
-                        char *path, *why;
+                        char *path, *why = NULL;
 
                         if (asprintf(&path, "%s/%s", c->dirs.v[i], a->sonames.v[s]) < 0)
                                 return -ENOMEM;
-                        if (access(path, F_OK) == 0 && library_check(path, &why) == 0) {
+                        if (access(path, F_OK) < 0) {
+                                free(path);
+                                continue;
+                        }
+                        if (library_check(path, &why) == 0) {
                                 free(first_why);
                                 *ret_path = path;
                                 return 0;
                         }
-                        /* Remember why a library that exists was refused. */
-                        if (access(path, F_OK) == 0 && !first_why)
+                        /* Remember why the first library that exists was refused. */
+                        if (!first_why)
                                 first_why = why;
-                        else if (access(path, F_OK) == 0)
+                        else
                                 free(why);
                         free(path);
                 }

@@ -138,13 +138,13 @@ static int check_positionals(struct cli *c, int argc, char **argv, const char **
 static int parse_options(struct cli *c, int argc, char **argv, const char *optstring,
                          const char **ret_error)
 {
-        int opt, r;
+        int opt;
 
         memset(c, 0, sizeof(*c));
         opterr = 0;
         optind = 0;     /* 0, not 1: makes glibc re-read optstring's '+' */
         while ((opt = getopt_long(argc, argv, optstring, options, NULL)) != -1) {
-                r = parse_option(c, opt, ret_error);
+                int r = parse_option(c, opt, ret_error);
                 if (r < 0) {
                         cli_free(c);
                         if (r != -EINVAL)

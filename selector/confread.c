@@ -9,7 +9,7 @@
 #include "confread.h"
 #include "trust.h"
 
-#define CONF_MAX_BYTES (1024 * 1024)
+#define CONF_MAX_BYTES ((size_t)1 << 20)
 
 static int slurp(int fd, char **ret)
 {
@@ -62,16 +62,13 @@ static int find_include(const char *text)
 {
         int line = 1;
 
-        for (const char *p = text; *p; p++) {
-                const char *s = p;
-
-                s += strspn(s, " \t");
-                if (strncmp(s, "@include", 8) == 0)
+        for (const char *p = text; p; line++) {
+                p += strspn(p, " \t");
+                if (strncmp(p, "@include", 8) == 0)
                         return line;
                 p = strchr(p, '\n');
-                if (!p)
-                        break;
-                line++;
+                if (p)
+                        p++;
         }
         return 0;
 }

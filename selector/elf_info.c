@@ -23,6 +23,8 @@ static int map_fd(int fd, struct mapped *m)
         struct stat st;
         void *p;
 
+        m->p = NULL;
+        m->size = 0;
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (!S_ISREG(st.st_mode))
@@ -293,7 +295,7 @@ const char *elf_class_name(unsigned char elf_class)
 
 int file_map_fd(int fd, struct file_map *m)
 {
-        struct mapped mm;
+        struct mapped mm = { NULL, 0 };
         int r = map_fd(fd, &mm);
 
         if (r < 0)

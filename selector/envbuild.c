@@ -67,7 +67,7 @@ int list_merge(const char *old, char sep, char assign, const struct strv *update
         if (old)
                 r = strv_split(&list, old, seps);
         for (size_t i = 0; r == 0 && i < updates->n; i++) {
-                int at = find_key(&list, updates->v[i], assign);
+                int at = list.v ? find_key(&list, updates->v[i], assign) : -1;
 
                 if (at < 0) {
                         r = strv_push(&list, updates->v[i]);

@@ -47,13 +47,23 @@ const char *policy_key_name(enum policy_key k, char *buf, size_t size)
         return buf;
 }
 
+/* A link to /dev/null masks a name, as in systemd's directories. */
+static bool is_mask(const char *path)
+{
+        char target[PATH_MAX];
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+        if (n < 0)
+                return false;
+        target[n] = '\0';
+        return strcmp(target, "/dev/null") == 0;
+}
+
 int policy_locate(const struct strv *dirs, const char *name, char **ret_path)
 {
         for (size_t i = 0; i < dirs->n; i++) {
-                char target[PATH_MAX];
                 struct stat st;
                 char *path;
-                ssize_t n;
 
                 if (asprintf(&path, "%s/%s", dirs->v[i], name) < 0)
                         return -ENOMEM;
@@ -61,12 +71,9 @@ int policy_locate(const struct strv *dirs, const char *name, char **ret_path)
                         free(path);
                         continue;
                 }
-                if (S_ISLNK(st.st_mode)) {
-                        n = readlink(path, target, sizeof(target) - 1);
-                        if (n >= 0 && (target[n] = '\0', strcmp(target, "/dev/null") == 0)) {
-                                free(path);
-                                return -ENOENT; /* masked */
-                        }
+                if (S_ISLNK(st.st_mode) && is_mask(path)) {
+                        free(path);
+                        return -ENOENT;
                 }
                 *ret_path = path;
                 return 0;

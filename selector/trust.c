@@ -35,9 +35,8 @@ static int check_ancestors(const char *resolved, char **ret_why)
         char dir[PATH_MAX];
         struct stat st;
 
-        if (strlen(resolved) >= sizeof(dir))
+        if (snprintf(dir, sizeof(dir), "%s", resolved) >= (int)sizeof(dir))
                 return -ENAMETOOLONG;
-        strcpy(dir, resolved);
         for (;;) {
                 char *slash = strrchr(dir, '/');
 

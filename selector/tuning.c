@@ -9,10 +9,12 @@
 
 bool glibc_has_tunables(const char *version)
 {
-        unsigned major = 0, minor = 0;
+        char *end;
+        unsigned long major = strtoul(version, &end, 10), minor;
 
-        if (sscanf(version, "%u.%u", &major, &minor) != 2)
-                return true;
+        if (*end != '.')
+                return true;    /* unknown: every glibc of the last years has them */
+        minor = strtoul(end + 1, &end, 10);
         return major > 2 || (major == 2 && minor >= 26);
 }
 

@@ -369,6 +369,30 @@ if command -v python3 >/dev/null; then
 malloc" "$out"
 fi
 
+echo "# valgrind: the launcher itself is clean on every path"
+if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null; then
+        vg() { run_capture valgrind -q --error-exitcode=99 --leak-check=full \
+                --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect "$@"; }
+        vg "$allocsel" --policy-dir "$pd" --check
+        expect_eq "valgrind: --check" 0 "$rc"
+        vg "$allocsel" --policy-dir "$pd" --explain je --json
+        expect_eq "valgrind: --explain" 0 "$rc"
+        vg "$allocsel" --list
+        expect_eq "valgrind: --list" 0 "$rc"
+        printf 'jemalloc = { narenas = 0; };\nalocator = 1;\n' | policy vgbad
+        vg "$allocsel" --policy-dir "$pd" --check vgbad
+        expect_eq "valgrind: --check with errors" 1 "$rc"
+        rm "$pd/vgbad.conf"
+        vg "$allocsel" --policy-dir "$pd" je sh -c 'exit 5'
+        expect_eq "valgrind: the run path up to exec" 5 "$rc"
+        vg "$allocsel" --policy-dir "$pd" je no-such-program
+        expect_eq "valgrind: program not found" 127 "$rc"
+        vg "$allocsel" --bogus
+        expect_eq "valgrind: usage error" 2 "$rc"
+else
+        echo "skip valgrind: sanitizer build or no valgrind"
+fi
+
 echo "# the journal"
 . "$here/journal.sh"
 journal_tests
