@@ -78,7 +78,7 @@ check-integration: all $(TEST_TOOLS)
 
 # The same suites again under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-sanitizers:
-	$(MAKE) BUILD=build-san SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) BUILD=build-san SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 		CFLAGS='-O1 -g' check-unit check-integration
 
 check: lint check-unit check-integration check-sanitizers
@@ -92,7 +92,8 @@ fuzz: | $(BUILD)
 		$(shell $(PKG_CONFIG) --cflags libconfig) -DMULTIARCH='"$(MULTIARCH)"' \
 		-o $(BUILD)/fuzz-policy tests/fuzz-policy.c $(FUZZ_SRCS:%=selector/%.c) $(CONFIG_LIBS)
 	mkdir -p $(BUILD)/fuzz-corpus && cp conf/*.conf tests/policies/*.conf $(BUILD)/fuzz-corpus/
-	$(BUILD)/fuzz-policy -max_total_time=$${FUZZ_SECONDS:-60} -max_len=4096 $(BUILD)/fuzz-corpus
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(BUILD)/fuzz-policy -max_total_time=$${FUZZ_SECONDS:-60} \
+		-max_len=4096 -artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus
 
 lint:
 	cppcheck --std=c11 --enable=warning,style,performance,portability --error-exitcode=1 \
