@@ -27,11 +27,11 @@ CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 
 # Everything but main.c, so the unit tests link the same objects.
 CORE_SRCS := strv diag numparse elf_info trust suggest confread policy_keys policy \
-             catalog envbuild tuning plan inspect events helper cli report
+             catalog envbuild tuning plan inspect events helper monitor procstat cli report
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
 UNIT_TESTS := test-numparse test-envbuild test-policy test-tuning test-elf test-cli test-trust
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
-TEST_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
+TEST_TOOLS := $(BUILD)/tests/eater $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 
 demo: all
 	BUILD=$(BUILD) bash examples/demo.sh
@@ -50,7 +50,7 @@ $(BUILD):
 $(BUILD)/allocsel: $(BUILD)/main.o $(CORE_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CONFIG_LIBS)
 
-$(BUILD)/allocsel-monitor: $(BUILD)/monitor_main.o
+$(BUILD)/allocsel-monitor: $(BUILD)/monitor_main.o $(BUILD)/procstat.o $(BUILD)/numparse.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
 
 $(BUILD)/tests/test-%: tests/test-%.c $(CORE_OBJS) | $(BUILD)
@@ -62,6 +62,9 @@ $(BUILD)/tests/probe: tests/probe.c | $(BUILD)
 
 $(BUILD)/tests/static-true: tests/tiny.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -static -o $@ $<
+
+$(BUILD)/tests/eater: tests/eater.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
 
 $(BUILD)/tests/libfake-je.so: tests/fake-prefixed-jemalloc.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<

@@ -9,7 +9,10 @@
 int helper_path(char **ret);
 
 /* Starts the helper, detached, with extra arguments and then "--" and the
- * event's fields; waits only for the intermediate process. */
-int helper_spawn(const char *path, const struct strv *args, const struct event *ev);
+ * event's fields; waits only for the intermediate process. pass_fd, when
+ * not -1, becomes the helper's descriptor 3; with keep_stderr the helper
+ * shares our stderr (its log channel when there is no journal). */
+int helper_spawn(const char *path, const struct strv *args, const struct event *ev, int pass_fd,
+                 bool keep_stderr);
 
 #endif

@@ -45,7 +45,8 @@ int helper_path(char **ret)
  * the child only calls posix_spawn and _exit. The helper gets a session of
  * its own, default signal dispositions and an empty mask, /dev/null for
  * stdio (which may be the program's sockets) and no other descriptor. */
-static int spawn_setup(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa)
+static int spawn_setup(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa, int pass_fd,
+                       bool keep_stderr)
 {
         sigset_t none, all;
         int r;
@@ -66,10 +67,12 @@ static int spawn_setup(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa)
                 r = posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDWR, 0);
         if (r == 0)
                 r = posix_spawn_file_actions_adddup2(fa, STDIN_FILENO, STDOUT_FILENO);
-        if (r == 0)
+        if (r == 0 && !keep_stderr)
                 r = posix_spawn_file_actions_adddup2(fa, STDIN_FILENO, STDERR_FILENO);
+        if (r == 0 && pass_fd >= 0)
+                r = posix_spawn_file_actions_adddup2(fa, pass_fd, 3);
         if (r == 0)
-                r = posix_spawn_file_actions_addclosefrom_np(fa, 3);
+                r = posix_spawn_file_actions_addclosefrom_np(fa, pass_fd >= 0 ? 4 : 3);
         return -r;
 }
 
@@ -86,7 +89,8 @@ static int build_argv(const char *path, const struct strv *args, const struct ev
         return r;
 }
 
-int helper_spawn(const char *path, const struct strv *args, const struct event *ev)
+int helper_spawn(const char *path, const struct strv *args, const struct event *ev, int pass_fd,
+                 bool keep_stderr)
 {
         extern char **environ;
         posix_spawn_file_actions_t fa;
@@ -98,7 +102,7 @@ int helper_spawn(const char *path, const struct strv *args, const struct event *
 
         r = build_argv(path, args, ev, &argv);
         if (r == 0)
-                r = spawn_setup(&attr, &fa);
+                r = spawn_setup(&attr, &fa, pass_fd, keep_stderr);
         if (r < 0) {
                 strv_free(&argv);
                 return r;

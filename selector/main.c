@@ -12,8 +12,8 @@
 #include "cli.h"
 #include "envbuild.h"
 #include "events.h"
-#include "helper.h"
 #include "inspect.h"
+#include "monitor.h"
 #include "plan.h"
 #include "report.h"
 
@@ -53,19 +53,22 @@ static int plan_options_from(const struct cli *c, struct plan_options *o)
         return 0;
 }
 
-/* To the journal through the detached helper, else to stderr. Warnings
- * are echoed on a terminal so that an operator trying a policy sees them. */
-static void log_event(const struct event *ev, int priority)
+/* To the journal through the detached helper, else to stderr; with watch
+ * the helper stays as the monitor. Warnings are echoed on a terminal so
+ * that an operator trying a policy sees them. */
+static void log_event(const struct plan *pl, const struct event *ev, int priority, bool watch)
 {
-        struct strv args = { 0 };
-        char *helper = NULL;
-        bool sent = false;
+        bool journal = journal_available(), sent = false;
 
-        if (journal_available() && helper_path(&helper) == 0)
-                sent = helper_spawn(helper, &args, ev) == 0;
-        if (!sent || (priority <= 4 && isatty(STDERR_FILENO)))
+        if (!journal || (priority <= 4 && isatty(STDERR_FILENO)))
                 event_print(ev, STDERR_FILENO);
-        free(helper);
+        if (journal || watch)
+                sent = monitor_launch(pl, ev, watch, journal) == 0;
+        if (!sent && journal)
+                event_print(ev, STDERR_FILENO); /* never lose it */
+        if (!sent && watch)
+                fprintf(stderr, "allocsel: warning: %s: the monitor could not be started; no RSS will be logged\n",
+                        pl->service);
 }
 
 static int exec_program(const char *path, char **argv, char **envp)
@@ -102,7 +105,7 @@ static int run(const struct cli *c, const struct plan_options *o)
         /* 3. Policy errors: refuse when asked to, else start untouched. */
         if (pl.fallback) {
                 (void)event_fallback(&ev, &pl, path, pl.refuse);
-                log_event(&ev, pl.refuse ? 3 : 4);
+                log_event(&pl, &ev, pl.refuse ? 3 : 4, false);
                 event_free(&ev);
                 r = pl.refuse ? EX_CONFIG : exec_program(path, c->program, environ);
                 free(path);
@@ -118,7 +121,7 @@ static int run(const struct cli *c, const struct plan_options *o)
 
         /* 5. Log what will run, then become the program. */
         (void)event_started(&ev, &pl, path, getpid(), skipped);
-        log_event(&ev, skipped ? 4 : 6);
+        log_event(&pl, &ev, skipped ? 4 : 6, !c->no_monitor && plan_monitor_enabled(&pl));
         event_free(&ev);
         if (!skipped && env_apply(environ, &pl.changes, &envp) < 0) {
                 fprintf(stderr, "allocsel: out of memory\n");

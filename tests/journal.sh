@@ -52,7 +52,7 @@ journal_wait() {
 # jfield JSON FIELD: a field's value (arrays joined with newlines)
 jfield() {
         python3 -c 'import json,sys
-r=json.loads(sys.argv[1]); v=r.get(sys.argv[2])
+r=json.loads(sys.argv[1]) if sys.argv[1].strip() else {}; v=r.get(sys.argv[2])
 print("\n".join(v) if isinstance(v,list) else ("" if v is None else v))' "$1" "$2"
 }
 
@@ -109,5 +109,7 @@ journal_tests() {
                 expect_has "journal: without its helper the event goes to stderr" "$svc: started" "$err"
         fi
         rm -f "$pd/$svc.conf" "$pd/$svc-bad.conf"
+        . "$here/monitor.sh"
+        monitor_tests
         stop_journald
 }

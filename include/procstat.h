@@ -1,0 +1,23 @@
+/* What the monitor reads about the program from /proc. */
+#ifndef ALLOCSEL_PROCSTAT_H
+#define ALLOCSEL_PROCSTAT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct proc_sample {
+        long rss_kb;    /* VmRSS */
+        long hwm_kb;    /* VmHWM: peak RSS */
+        long anon_kb;   /* RssAnon */
+};
+
+/* -ESRCH when the process is gone (or a zombie, which has no VmRSS). */
+int proc_read_status(pid_t pid, struct proc_sample *ret);
+
+/* Start time (clock ticks after boot, field 22) and state letter of /proc/PID/stat. */
+int proc_read_stat(pid_t pid, unsigned long long *ret_start, char *ret_state);
+
+/* Whether the file dev:ino is mapped in pid (/proc/PID/maps). */
+int proc_maps_has(pid_t pid, dev_t dev, ino_t ino, bool *ret);
+
+#endif

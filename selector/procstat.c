@@ -1,0 +1,102 @@
+/* Reading /proc/PID/{status,stat,maps}: small files, read whole. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "procstat.h"
+
+static int read_small(pid_t pid, const char *name, char *buf, size_t size)
+{
+        char path[64];
+        ssize_t n;
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        n = read(fd, buf, size - 1);
+        close(fd);
+        if (n < 0)
+                return errno == ESRCH ? -ESRCH : -errno;
+        buf[n] = '\0';
+        return 0;
+}
+
+static long status_field(const char *buf, const char *name)
+{
+        const char *p = strstr(buf, name);
+        char *end;
+        long v;
+
+        if (!p)
+                return -1;
+        v = strtol(p + strlen(name), &end, 10);
+        return end == p + strlen(name) ? -1 : v;
+}
+
+int proc_read_status(pid_t pid, struct proc_sample *ret)
+{
+        char buf[4096];
+        int r = read_small(pid, "status", buf, sizeof(buf));
+
+        if (r < 0)
+                return r;
+        ret->rss_kb = status_field(buf, "\nVmRSS:");
+        ret->hwm_kb = status_field(buf, "\nVmHWM:");
+        ret->anon_kb = status_field(buf, "\nRssAnon:");
+        return ret->rss_kb < 0 ? -ESRCH : 0;
+}
+
+int proc_read_stat(pid_t pid, unsigned long long *ret_start, char *ret_state)
+{
+        char buf[1024], *p;
+        int r = read_small(pid, "stat", buf, sizeof(buf));
+
+        if (r < 0)
+                return r;
+        /* the command name may hold spaces and ')': fields start after the last ')' */
+        p = strrchr(buf, ')');
+        if (!p || p[1] != ' ')
+                return -EBADMSG;
+        p += 2;
+        *ret_state = *p;
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p, ' ');
+                if (!p)
+                        return -EBADMSG;
+                p++;
+        }
+        *ret_start = strtoull(p, NULL, 10);
+        return 0;
+}
+
+int proc_maps_has(pid_t pid, dev_t dev, ino_t ino, bool *ret)
+{
+        char path[64], line[512];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+        f = fopen(path, "re");
+        if (!f)
+                return errno == ENOENT ? -ESRCH : -errno;
+        *ret = false;
+        while (fgets(line, sizeof(line), f)) {
+                unsigned maj, min;
+                uint64_t inode;
+
+                /* address perms offset major:minor inode path */
+                if (sscanf(line, "%*s %*s %*s %x:%x %" SCNu64, &maj, &min, &inode) == 3 &&
+                    inode == (uint64_t)ino && makedev(maj, min) == dev) {
+                        *ret = true;
+                        break;
+                }
+        }
+        fclose(f);
+        return 0;
+}

@@ -1,0 +1,160 @@
+# The monitor's contract, read back from a real journald (journal.sh has
+# started one). Uses $work, $pd, $allocsel, $build and jfield/journal_wait.
+
+# record N MATCH...: the Nth (1-based) record matching every FIELD=VALUE, waiting up to 10 s
+record() {
+        local n=$1 records; shift
+        for _ in $(seq 200); do
+                journalctl --sync 2>/dev/null
+                records=$(journalctl -o json --no-pager "$@" 2>/dev/null)
+                if [ "$(grep -c . <<<"$records")" -ge "$n" ] && [ -n "$records" ]; then
+                        sed -n "${n}p" <<<"$records"
+                        return 0
+                fi
+                sleep 0.05
+        done
+        return 1
+}
+
+msgid() { sed -n "s/.*MESSAGE_ID_$1 *\"\(.*\)\"/\1/p" "$top/include/messages.h"; }
+
+# exited PID: the process has ended. An orphan that has exited stays a
+# zombie until init reaps it, and some machines' PID 1 (not systemd) never does.
+exited() {
+        local state
+        state=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 0
+        [ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]
+}
+
+# gone_within MS PID: true when PID has exited within MS milliseconds
+gone_within() {
+        local left=$1
+        while [ "$left" -gt 0 ]; do
+                exited "$2" && return 0
+                sleep 0.02
+                left=$((left - 20))
+        done
+        exited "$2"
+}
+
+monitor_tests() {
+        local svc="mon-$$-$RANDOM" eater="$build/tests/eater" pid rec mon rss peak fds anon
+        cat > "$pd/$svc.conf" <<EOF2
+allocator = "jemalloc";
+monitor = { startup_sample_ms = 1500; sample_interval_ms = 100; log_samples = true; };
+EOF2
+        chmod 644 "$pd/$svc.conf"
+
+        echo "# the monitor: a program that holds 200 MiB for 3 s and exits with 3"
+        "$allocsel" --policy-dir "$pd" "$svc" "$eater" 200 3000 3 >"$work/eater.out" 2>&1 7>"$work/extra-fd" &
+        pid=$!
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc" "MESSAGE_ID=$(msgid STARTED)")
+        mon=$(jfield "$rec" ALLOCSEL_MONITOR_PID)
+        expect_eq "monitor: program keeps allocsel's PID" "$pid" "$(jfield "$rec" ALLOCSEL_PID)"
+        [ -n "$mon" ] && [ "$mon" != "$pid" ] && pass "monitor: started event names the monitor's PID" \
+                || fail "monitor: started event names the monitor's PID" "$rec"
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc" "MESSAGE_ID=$(msgid STARTUP_RSS)")
+        rss=$(jfield "$rec" ALLOCSEL_RSS_KB)
+        [ "${rss:-0}" -ge $((200 * 1024)) ] && [ "$rss" -le $((220 * 1024)) ] \
+                && pass "monitor: startup RSS matches the 200 MiB touched ($rss KiB)" \
+                || fail "monitor: startup RSS matches the 200 MiB touched" "$rec"
+        expect_eq "monitor: startup event says the library is loaded" true "$(jfield "$rec" ALLOCSEL_LOADED)"
+        expect_eq "monitor: startup event PRIORITY" 6 "$(jfield "$rec" PRIORITY)"
+        expect_eq "monitor: startup event carries the library" "$jemalloc" "$(jfield "$rec" ALLOCSEL_LIBRARY)"
+        expect_eq "monitor: startup event carries the allocator" jemalloc "$(jfield "$rec" ALLOCSEL_ALLOCATOR)"
+        # while the program runs: what the monitor holds and costs
+        fds=$(ls -l "/proc/$mon/fd" 2>/dev/null | awk 'NR>1 {print $NF}' | sort | tr '\n' ' ')
+        expect_not_has "monitor: holds none of the program's files (extra descriptor)" "extra-fd" "$fds"
+        expect_not_has "monitor: holds none of the program's files (its stdout)" "eater.out" "$fds"
+        expect_has "monitor: holds a pidfd on the program" "anon_inode:[pidfd]" "$fds"
+        anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$mon/status")
+        if [ -z "${SANITIZED:-}" ]; then # ASan's shadow memory is private memory too
+                [ "${anon:-999999}" -lt 512 ] && pass "monitor: private memory under 512 KiB ($anon KiB)" \
+                        || fail "monitor: private memory under 512 KiB" "RssAnon=$anon KiB"
+        fi
+        [ "$(awk '/^PPid:/ {print $2}' "/proc/$mon/status")" != "$pid" ] \
+                && pass "monitor: is not the program's child" || fail "monitor: is not the program's child"
+        wait "$pid"
+        expect_eq "monitor: the program's own exit status" 3 "$?"
+        expect_has "monitor: the program saw no child of its own" "children=
+" "$(cat "$work/eater.out")
+"
+        gone_within 1000 "$mon" && pass "monitor: gone within a second of the program" \
+                || fail "monitor: gone within a second of the program"
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc" "MESSAGE_ID=$(msgid EXITED)")
+        rss=$(jfield "$rec" ALLOCSEL_RSS_KB) peak=$(jfield "$rec" ALLOCSEL_PEAK_RSS_KB)
+        [ "${peak:-0}" -ge $((200 * 1024)) ] && [ "$peak" -le $((220 * 1024)) ] \
+                && pass "monitor: exit event peak RSS ($peak KiB)" || fail "monitor: exit event peak RSS" "$rec"
+        [ "${rss:-0}" -ge $((190 * 1024)) ] && pass "monitor: exit event last RSS ($rss KiB)" \
+                || fail "monitor: exit event last RSS" "$rec"
+        [ "$(jfield "$rec" ALLOCSEL_LIFETIME_MS)" -ge 3000 ] && pass "monitor: exit event lifetime" \
+                || fail "monitor: exit event lifetime" "$rec"
+        record 3 "ALLOCSEL_SERVICE=$svc" "MESSAGE_ID=$(msgid SAMPLE)" >/dev/null \
+                && pass "monitor: log_samples logs RSS over time" || fail "monitor: log_samples logs RSS over time"
+
+        echo "# the monitor: deaths by signal, and a service stop"
+        for how in KILL TERM; do
+                local s="$svc-$how"
+                cp "$pd/$svc.conf" "$pd/$s.conf"
+                "$allocsel" --policy-dir "$pd" "$s" "$eater" 10 30000 >/dev/null 2>&1 &
+                pid=$!
+                rec=$(record 1 "ALLOCSEL_SERVICE=$s" "MESSAGE_ID=$(msgid STARTUP_RSS)")
+                mon=$(jfield "$rec" ALLOCSEL_MONITOR_PID)
+                # a stop signals the whole cgroup: the monitor first, to show it stays
+                kill -TERM "$mon" 2>/dev/null
+                kill -INT "$mon" 2>/dev/null
+                ! exited "$mon" && pass "monitor: survives SIGTERM/SIGINT while the program lives ($how)" \
+                        || fail "monitor: survives SIGTERM/SIGINT while the program lives ($how)"
+                kill -"$how" "$pid"
+                wait "$pid" 2>/dev/null
+                record 1 "ALLOCSEL_SERVICE=$s" "MESSAGE_ID=$(msgid EXITED)" >/dev/null \
+                        && pass "monitor: exit logged after SIG$how" || fail "monitor: exit logged after SIG$how"
+                gone_within 1000 "$mon" && pass "monitor: gone within a second after SIG$how" \
+                        || fail "monitor: gone within a second after SIG$how"
+                rm -f "$pd/$s.conf"
+        done
+
+        echo "# the monitor: quick exits, preloads that did not take, --no-monitor"
+        cp "$pd/$svc.conf" "$pd/$svc-quick.conf"
+        "$allocsel" --policy-dir "$pd" "$svc-quick" "$eater" 0 0 0 >/dev/null 2>&1
+        record 1 "ALLOCSEL_SERVICE=$svc-quick" "MESSAGE_ID=$(msgid EXITED)" >/dev/null \
+                && pass "monitor: exit logged for a program that ends at once" \
+                || fail "monitor: exit logged for a program that ends at once"
+        cp "$eater" "$work/eater-suid"; chmod 4755 "$work/eater-suid"
+        cp "$pd/$svc.conf" "$pd/$svc-suid.conf"
+        "$allocsel" --policy-dir "$pd" "$svc-suid" "$work/eater-suid" 1 2500 >/dev/null 2>&1
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc-suid" "MESSAGE_ID=$(msgid STARTUP_RSS)")
+        expect_eq "monitor: ALLOCSEL_LOADED false where the preload cannot take" false "$(jfield "$rec" ALLOCSEL_LOADED)"
+        expect_eq "monitor: ...logged as a warning" 4 "$(jfield "$rec" PRIORITY)"
+        expect_has "monitor: ...saying it is not mapped" "is NOT mapped" "$(jfield "$rec" MESSAGE)"
+        cp "$pd/$svc.conf" "$pd/$svc-off.conf"
+        "$allocsel" --policy-dir "$pd" --no-monitor "$svc-off" "$eater" 0 0 0 >/dev/null 2>&1
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc-off" "MESSAGE_ID=$(msgid STARTED)")
+        expect_eq "monitor: --no-monitor starts none" "" "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
+        printf 'allocator = "jemalloc";\nmonitor = { enabled = false; };\n' > "$pd/$svc-off2.conf"
+        chmod 644 "$pd/$svc-off2.conf"
+        "$allocsel" --policy-dir "$pd" "$svc-off2" "$eater" 0 0 0 >/dev/null 2>&1
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc-off2" "MESSAGE_ID=$(msgid STARTED)")
+        expect_eq "monitor: enabled = false starts none" "" "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
+
+        echo "# the monitor without a pidfd: /proc polling and the PID-reuse guard"
+        "$eater" 0 600 0 >/dev/null &
+        pid=$!
+        "$build/allocsel-monitor" --watch="$pid" --startup-ms=100 --interval-ms=50 -- \
+                "ALLOCSEL_SERVICE=$svc-poll" "ALLOCSEL_PID=$pid" "MESSAGE=x" "SYSLOG_IDENTIFIER=allocsel" &
+        mon=$!
+        wait "$pid"
+        gone_within 1000 "$mon" && pass "monitor (polling): notices the exit within a second" \
+                || fail "monitor (polling): notices the exit within a second"
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc-poll" "MESSAGE_ID=$(msgid EXITED)")
+        [ "$(jfield "$rec" ALLOCSEL_LIFETIME_MS)" -ge 600 ] && pass "monitor (polling): exit logged" \
+                || fail "monitor (polling): exit logged" "$rec"
+        sleep 30 & pid=$!
+        "$build/allocsel-monitor" --watch="$pid" --start-ticks=1 --startup-ms=100000 -- \
+                "ALLOCSEL_SERVICE=$svc-reuse" "MESSAGE=x" &
+        mon=$!
+        gone_within 1000 "$mon" && pass "monitor (polling): a PID with another start time is not the program" \
+                || fail "monitor (polling): a PID with another start time is not the program"
+        kill "$pid"; wait "$pid" 2>/dev/null
+        rm -f "$pd/$svc"*.conf
+}
