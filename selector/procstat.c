@@ -1,7 +1,6 @@
 /* Reading /proc/PID/{status,stat,maps}: small files, read whole. */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,12 +86,24 @@ int proc_maps_has(pid_t pid, dev_t dev, ino_t ino, bool *ret)
                 return errno == ENOENT ? -ESRCH : -errno;
         *ret = false;
         while (fgets(line, sizeof(line), f)) {
-                unsigned maj, min;
-                uint64_t inode;
-
                 /* address perms offset major:minor inode path */
-                if (sscanf(line, "%*s %*s %*s %x:%x %" SCNu64, &maj, &min, &inode) == 3 &&
-                    inode == (uint64_t)ino && makedev(maj, min) == dev) {
+                char *p = line, *end;
+                unsigned long maj, min;
+                unsigned long long inode;
+
+                for (int field = 0; field < 3 && p; field++) {
+                        p = strchr(p, ' ');
+                        if (p)
+                                p++;
+                }
+                if (!p)
+                        continue;
+                maj = strtoul(p, &end, 16);
+                if (*end != ':')
+                        continue;
+                min = strtoul(end + 1, &end, 16);
+                inode = strtoull(end, NULL, 10);
+                if (inode == (unsigned long long)ino && makedev(maj, min) == dev) {
                         *ret = true;
                         break;
                 }
