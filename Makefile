@@ -7,6 +7,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 PREFIXLIB  ?= $(PREFIX)/lib
+CATALOGDIR ?= $(PREFIXLIB)/systemd/catalog
 DESTDIR    ?=
 
 BUILD      ?= build
@@ -106,10 +107,12 @@ lint:
 install: all
 	install -Dm755 $(BUILD)/allocsel $(DESTDIR)$(BINDIR)/allocsel
 	install -Dm755 $(BUILD)/allocsel-monitor $(DESTDIR)$(LIBEXECDIR)/allocsel/allocsel-monitor
+	install -Dm644 packaging/allocsel.catalog $(DESTDIR)$(CATALOGDIR)/allocsel.catalog
 	install -dm755 $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(PREFIXLIB)/allocsel.d
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/allocsel $(DESTDIR)$(LIBEXECDIR)/allocsel/allocsel-monitor
+	rm -f $(DESTDIR)$(BINDIR)/allocsel $(DESTDIR)$(LIBEXECDIR)/allocsel/allocsel-monitor \
+		$(DESTDIR)$(CATALOGDIR)/allocsel.catalog
 	-rmdir $(DESTDIR)$(LIBEXECDIR)/allocsel $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(PREFIXLIB)/allocsel.d 2>/dev/null
 
 clean:

@@ -393,6 +393,30 @@ else
         echo "skip valgrind: sanitizer build or no valgrind"
 fi
 
+echo "# the journal catalog"
+for id in $(sed -n 's/^#define MESSAGE_ID_[A-Z_]* *"\([0-9a-f]*\)"/\1/p' "$top/include/messages.h"); do
+        expect_has "catalog explains $id" "-- $id" "$(cat "$top/packaging/allocsel.catalog")"
+done
+croot="$work/catalog-root"
+mkdir -p "$croot/usr/lib/systemd/catalog" "$croot/var/lib/systemd/catalog"
+cp "$top/packaging/allocsel.catalog" "$croot/usr/lib/systemd/catalog/"
+if journalctl --root="$croot" --update-catalog 2>"$work/catalog.err"; then
+        run_capture journalctl --root="$croot" --list-catalog
+        expect_has "journalctl compiles the catalog" "232393e3d25148888bd849127582a4d1 allocsel" "$out"
+else
+        fail "journalctl --update-catalog" "$(cat "$work/catalog.err")"
+fi
+
+echo "# make install and uninstall are symmetric"
+dest="$work/dest"
+make -s -C "$top" BUILD="${BUILD:-build}" install DESTDIR="$dest" PREFIX=/usr >/dev/null
+for f in usr/bin/allocsel usr/libexec/allocsel/allocsel-monitor usr/lib/systemd/catalog/allocsel.catalog; do
+        [ -e "$dest/$f" ] && pass "make install: $f" || fail "make install: $f"
+done
+make -s -C "$top" BUILD="${BUILD:-build}" uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
+left=$(find "$dest" -type f | sed "s#^$dest##")
+expect_eq "make uninstall removes every file it installed" "" "$left"
+
 echo "# the journal"
 . "$here/journal.sh"
 journal_tests

@@ -41,12 +41,12 @@ monitor_tests() {
         local svc="mon-$$-$RANDOM" eater="$build/tests/eater" pid rec mon rss peak fds anon
         cat > "$pd/$svc.conf" <<EOF2
 allocator = "jemalloc";
-monitor = { startup_sample_ms = 1500; sample_interval_ms = 100; log_samples = true; };
+monitor = { startup_sample_ms = 2500; sample_interval_ms = 100; log_samples = true; };
 EOF2
         chmod 644 "$pd/$svc.conf"
 
-        echo "# the monitor: a program that holds 200 MiB for 3 s and exits with 3"
-        "$allocsel" --policy-dir "$pd" "$svc" "$eater" 200 3000 3 >"$work/eater.out" 2>&1 7>"$work/extra-fd" &
+        echo "# the monitor: a program that holds 200 MiB for 4 s and exits with 3"
+        "$allocsel" --policy-dir "$pd" "$svc" "$eater" 200 4000 3 >"$work/eater.out" 2>&1 7>"$work/extra-fd" &
         pid=$!
         rec=$(record 1 "ALLOCSEL_SERVICE=$svc" "MESSAGE_ID=$(msgid STARTED)")
         mon=$(jfield "$rec" ALLOCSEL_MONITOR_PID)
@@ -87,7 +87,7 @@ EOF2
                 && pass "monitor: exit event peak RSS ($peak KiB)" || fail "monitor: exit event peak RSS" "$rec"
         [ "${rss:-0}" -ge $((190 * 1024)) ] && pass "monitor: exit event last RSS ($rss KiB)" \
                 || fail "monitor: exit event last RSS" "$rec"
-        [ "$(jfield "$rec" ALLOCSEL_LIFETIME_MS)" -ge 3000 ] && pass "monitor: exit event lifetime" \
+        [ "$(jfield "$rec" ALLOCSEL_LIFETIME_MS)" -ge 4000 ] && pass "monitor: exit event lifetime" \
                 || fail "monitor: exit event lifetime" "$rec"
         record 3 "ALLOCSEL_SERVICE=$svc" "MESSAGE_ID=$(msgid SAMPLE)" >/dev/null \
                 && pass "monitor: log_samples logs RSS over time" || fail "monitor: log_samples logs RSS over time"
@@ -122,7 +122,7 @@ EOF2
                 || fail "monitor: exit logged for a program that ends at once"
         cp "$eater" "$work/eater-suid"; chmod 4755 "$work/eater-suid"
         cp "$pd/$svc.conf" "$pd/$svc-suid.conf"
-        "$allocsel" --policy-dir "$pd" "$svc-suid" "$work/eater-suid" 1 2500 >/dev/null 2>&1
+        "$allocsel" --policy-dir "$pd" "$svc-suid" "$work/eater-suid" 1 3500 >/dev/null 2>&1
         rec=$(record 1 "ALLOCSEL_SERVICE=$svc-suid" "MESSAGE_ID=$(msgid STARTUP_RSS)")
         expect_eq "monitor: ALLOCSEL_LOADED false where the preload cannot take" false "$(jfield "$rec" ALLOCSEL_LOADED)"
         expect_eq "monitor: ...logged as a warning" 4 "$(jfield "$rec" PRIORITY)"
