@@ -42,6 +42,7 @@ int main(int argc, char **argv)
         nanosleep(&ts, NULL);
         if (strncmp(end, "kill-", 5) == 0)
                 raise(atoi(end + 5));
-        free(p);
+        /* no free(p): the memory stays resident until exit detaches it, so
+         * the monitor's last sample is the amount held */
         return atoi(end);
 }
