@@ -26,6 +26,23 @@ echo "journal: $(journal_listening && echo listening || echo 'none (events go to
         "$build/allocsel" --policy-dir "$policies" --no-monitor bench "$true" -- \
         "env LD_PRELOAD=... $true" env LD_PRELOAD="$lib" "$true"
 echo "target: ratio at most 1.10"
+echo
+echo "start-up with the monitor on: allocsel SERVICE true vs env LD_PRELOAD=$lib true"
+"$build/startup" "$runs" "allocsel bench $true (monitor)" \
+        "$build/allocsel" --policy-dir "$policies" bench "$true" -- \
+        "env LD_PRELOAD=... $true" env LD_PRELOAD="$lib" "$true"
+echo "target: ratio at most 1.5"
+echo
+"$build/allocsel" --policy-dir "$policies" bench sleep 3 2>/dev/null &
+program=$!
+for _ in $(seq 100); do
+        monitor=$(pgrep -f "allocsel-monitor --watch=$program" || true)
+        [ -n "$monitor" ] && grep -q '^RssAnon' "/proc/$monitor/status" 2>/dev/null && break
+        sleep 0.02
+done
+echo "monitor's own memory while watching (target: RssAnon under 512 KiB):"
+grep -E '^(RssAnon|RssFile|VmRSS)' "/proc/$monitor/status" | sed 's/^/  /'
+wait "$program"
 stop_journald
 if [ "$(journal_listening && echo yes)" != yes ]; then
         echo
