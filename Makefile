@@ -32,12 +32,12 @@ CORE_SRCS := strv diag numparse elf_info trust suggest confread policy_keys poli
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
 UNIT_TESTS := test-numparse test-envbuild test-policy test-tuning test-elf test-cli test-trust
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
-TEST_TOOLS := $(BUILD)/tests/eater $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
+TEST_TOOLS := $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 
 demo: all
 	BUILD=$(BUILD) bash examples/demo.sh
 
-.PHONY: demo all check check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
+.PHONY: demo all check check-systemd check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
 
 all: $(BUILD)/allocsel $(BUILD)/allocsel-monitor
 
@@ -64,6 +64,9 @@ $(BUILD)/tests/probe: tests/probe.c | $(BUILD)
 $(BUILD)/tests/static-true: tests/tiny.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -static -o $@ $<
 
+$(BUILD)/tests/notify-ready: tests/notify-ready.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -o $@ $< $(SYSTEMD_LIBS)
+
 $(BUILD)/tests/eater: tests/eater.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
 
@@ -85,7 +88,11 @@ check-sanitizers:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) BUILD=build-san SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 		CFLAGS='-O1 -g' check-unit check-integration
 
-check: lint check-unit check-integration check-sanitizers
+# Units through allocsel under a real systemd in a throwaway container.
+check-systemd: all $(TEST_TOOLS)
+	BUILD=$(BUILD) bash tests/systemd.sh
+
+check: lint check-unit check-integration check-systemd check-sanitizers
 
 bench: all
 	BUILD=$(BUILD) bash bench/startup.sh

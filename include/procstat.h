@@ -17,7 +17,9 @@ int proc_read_status(pid_t pid, struct proc_sample *ret);
 /* Start time (clock ticks after boot, field 22) and state letter of /proc/PID/stat. */
 int proc_read_stat(pid_t pid, unsigned long long *ret_start, char *ret_state);
 
-/* Whether the file dev:ino is mapped in pid (/proc/PID/maps). */
-int proc_maps_has(pid_t pid, dev_t dev, ino_t ino, bool *ret);
+/* Whether a file is mapped in pid (/proc/PID/maps): by dev:ino, or by its
+ * resolved path, since on overlayfs maps shows the lower file's device
+ * while stat() shows the overlay's. */
+int proc_maps_has(pid_t pid, dev_t dev, ino_t ino, const char *resolved_path, bool *ret);
 
 #endif

@@ -42,6 +42,7 @@ struct monitor {
         const char *library;
         bool have_library;
         struct stat lib_st;
+        char lib_path[PATH_MAX];        /* resolved */
         char **started;                 /* the started event's fields */
         int n_started;
         struct proc_sample last;
@@ -194,7 +195,7 @@ static void log_startup(struct monitor *m)
         bool loaded = false, known = false;
 
         if (m->have_library)
-                known = proc_maps_has(m->pid, m->lib_st.st_dev, m->lib_st.st_ino, &loaded) == 0;
+                known = proc_maps_has(m->pid, m->lib_st.st_dev, m->lib_st.st_ino, m->lib_path, &loaded) == 0;
         begin(&ev, m, MESSAGE_ID_STARTUP_RSS, known && !loaded ? 4 : 6);
         add(&ev, "ALLOCSEL_RSS_KB=%ld", m->last.rss_kb);
         add(&ev, "ALLOCSEL_PEAK_RSS_KB=%ld", m->peak_kb);
@@ -353,7 +354,7 @@ int main(int argc, char **argv)
         /* allocsel passes the start time it read of itself; without it, read it now */
         if (!m.start_ticks && proc_read_stat(m.pid, &m.start_ticks, &state) < 0)
                 return 0;
-        m.have_library = m.library && stat(m.library, &m.lib_st) == 0;
+        m.have_library = m.library && stat(m.library, &m.lib_st) == 0 && realpath(m.library, m.lib_path);
         watch(&m);
         return 0;
 }

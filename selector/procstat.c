@@ -75,7 +75,7 @@ int proc_read_stat(pid_t pid, unsigned long long *ret_start, char *ret_state)
         return 0;
 }
 
-int proc_maps_has(pid_t pid, dev_t dev, ino_t ino, bool *ret)
+int proc_maps_has(pid_t pid, dev_t dev, ino_t ino, const char *resolved_path, bool *ret)
 {
         char path[64], line[512];
         FILE *f;
@@ -102,8 +102,11 @@ int proc_maps_has(pid_t pid, dev_t dev, ino_t ino, bool *ret)
                 if (*end != ':')
                         continue;
                 min = strtoul(end + 1, &end, 16);
-                inode = strtoull(end, NULL, 10);
-                if (inode == (unsigned long long)ino && makedev(maj, min) == dev) {
+                inode = strtoull(end, &end, 10);
+                end += strspn(end, " ");
+                end[strcspn(end, "\n")] = '\0';
+                if ((inode == (unsigned long long)ino && makedev(maj, min) == dev) ||
+                    (resolved_path && strcmp(end, resolved_path) == 0)) {
                         *ret = true;
                         break;
                 }

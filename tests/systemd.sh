@@ -1,0 +1,146 @@
+#!/bin/bash
+# make check-systemd: units whose ExecStart goes through allocsel, started and
+# stopped by a real systemd booted in a throwaway container (the host's root
+# under a tmpfs overlay; see shared/notes/systemd-in-a-container.md). The
+# checkout and the work directory are bound in explicitly: nspawn gives the
+# container a /tmp of its own.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build="$top/${BUILD:-build}"
+. "$here/lib.sh"
+
+cannot() {
+        echo "!!! systemd tests cannot run here: $1"
+        if [ -n "${CI:-}" ]; then
+                fail "systemd container: $1"
+                finish
+                exit 1
+        fi
+        echo "!!! (not CI: reported, not failed)"
+        exit 0
+}
+[ "$(id -u)" = 0 ] || cannot "needs root"
+command -v systemd-nspawn >/dev/null || cannot "systemd-nspawn missing (package systemd-container)"
+
+work=$(mktemp -d /tmp/allocsel-systemd.XXXXXX)
+chmod 755 "$work"
+mkdir -m 755 "$work/policies" "$work/root"
+cg=/sys/fs/cgroup/unified
+[ -d "$cg" ] || cg=/sys/fs/cgroup
+own_cg="$cg/allocsel-systemd-test-$$"
+nspawn=
+
+cleanup() {
+        if [ -n "$nspawn" ]; then
+                kill -TERM "$nspawn" 2>/dev/null
+                wait "$nspawn" 2>/dev/null
+        fi
+        # leave no cgroup behind: back to the root group, then remove ours
+        echo $$ > "$cg/cgroup.procs" 2>/dev/null
+        for d in "$own_cg"/payload "$own_cg"/supervisor "$own_cg"; do
+                [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+        done
+        rm -rf "$work"
+}
+trap cleanup EXIT
+
+for svc in sd-simple sd-notify; do
+        cat > "$work/policies/$svc.conf" <<EOF2
+allocator = "jemalloc";
+jemalloc = { background_thread = true; };
+monitor = { startup_sample_ms = 300; sample_interval_ms = 100; };
+EOF2
+        chmod 644 "$work/policies/$svc.conf"
+done
+
+# nspawn leaves payload/supervisor cgroups beside its own: give it ours
+mkdir -p "$own_cg" && echo $$ > "$own_cg/cgroup.procs" || cannot "cannot create a cgroup of our own"
+LIBMOUNT_UTAB="$work/utab" SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 \
+unshare -m --propagation private bash -c '
+        mount -t tmpfs tmpfs /run/systemd && mount --bind / "$1" &&
+        exec systemd-nspawn -q -D "$1" --volatile=overlay --register=no --keep-unit \
+                --link-journal=no --private-network --bind="$2" --bind="$3" \
+                -b systemd.unit=basic.target' _ "$work/root" "$top" "$work" \
+        >"$work/nspawn.log" 2>&1 </dev/null &
+nspawn=$!
+
+# the container's PID 1: a process whose NSpid ends in 1, below nspawn
+container=
+for _ in $(seq 200); do
+        for s in /proc/[0-9]*/status; do
+                if awk '/^NSpid:/ { exit !(NF == 3 && $3 == 1) }' "$s" 2>/dev/null; then
+                        p=${s#/proc/}; p=${p%/status}
+                        ppid=$(awk '/^PPid:/ {print $2}' "$s")
+                        gp=$(awk '/^PPid:/ {print $2}' "/proc/$ppid/status" 2>/dev/null)
+                        if [ "$ppid" = "$nspawn" ] || [ "$gp" = "$nspawn" ]; then container=$p; break 2; fi
+                fi
+        done
+        kill -0 "$nspawn" 2>/dev/null || break
+        sleep 0.05
+done
+[ -n "$container" ] || cannot "the container did not start: $(tail -5 "$work/nspawn.log" | tr '\n' ' ')"
+inside() { nsenter -t "$container" -a "$@"; }
+state=
+for _ in $(seq 300); do
+        state=$(inside systemctl is-system-running 2>/dev/null)
+        case "$state" in running|degraded) break ;; esac
+        sleep 0.1
+done
+case "$state" in running|degraded) pass "systemd booted in the container ($state)" ;;
+        *) cannot "systemd did not reach running: $state" ;; esac
+
+inside sh -c "cat > /etc/systemd/system/allocsel-simple.service" <<EOF2
+[Service]
+Type=simple
+ExecStart=$build/allocsel --policy-dir $work/policies sd-simple $build/tests/eater 20 600000
+EOF2
+inside sh -c "cat > /etc/systemd/system/allocsel-notify.service" <<EOF2
+[Service]
+Type=notify
+ExecStart=$build/allocsel --policy-dir $work/policies sd-notify $build/tests/notify-ready
+EOF2
+# keeps the units loaded after they stop, so systemctl show still answers
+inside sh -c "cat > /etc/systemd/system/allocsel-test.target" <<EOF2
+[Unit]
+After=allocsel-simple.service allocsel-notify.service
+EOF2
+inside systemctl daemon-reload
+inside systemctl start allocsel-test.target
+
+# unit_record UNIT MESSAGE_ID: waits for the unit's first record with that id
+unit_record() {
+        local r
+        for _ in $(seq 100); do
+                r=$(inside journalctl -o json --no-pager -u "$1" "MESSAGE_ID=$2" 2>/dev/null | head -1)
+                [ -n "$r" ] && { printf '%s\n' "$r"; return 0; }
+                sleep 0.1
+        done
+        return 1
+}
+jf() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]) if sys.argv[1].strip() else {}; print(r.get(sys.argv[2], ""))' "$1" "$2"; }
+id() { sed -n "s/.*MESSAGE_ID_$1 *\"\(.*\)\"/\1/p" "$top/include/messages.h"; }
+
+for unit in allocsel-simple allocsel-notify; do
+        inside systemctl start "$unit.service"
+        expect_eq "$unit: started" 0 "$?"
+        expect_eq "$unit: active" active "$(inside systemctl is-active "$unit.service")"
+        main=$(inside systemctl show -p MainPID --value "$unit.service")
+        rec=$(unit_record "$unit.service" "$(id STARTED)")
+        expect_eq "$unit: MainPID is the program's PID (started event)" "$main" "$(jf "$rec" ALLOCSEL_PID)"
+        expect_eq "$unit: the main process is the program, not allocsel" \
+                "$([ "$unit" = allocsel-simple ] && echo eater || echo notify-ready)" "$(inside cat "/proc/$main/comm")"
+        rec=$(unit_record "$unit.service" "$(id STARTUP_RSS)")
+        expect_eq "$unit: startup RSS event in the unit's journal, library loaded" true "$(jf "$rec" ALLOCSEL_LOADED)"
+        start=$(date +%s%N)
+        inside systemctl stop "$unit.service"
+        took=$(( ($(date +%s%N) - start) / 1000000 ))
+        expect_eq "$unit: clean stop (Result)" success "$(inside systemctl show -p Result --value "$unit.service")"
+        [ "$took" -lt 5000 ] && pass "$unit: stop took ${took} ms (the monitor left promptly)" \
+                || fail "$unit: stop took ${took} ms"
+        rec=$(unit_record "$unit.service" "$(id EXITED)")
+        [ -n "$rec" ] && pass "$unit: exited event in the unit's journal" || fail "$unit: exited event in the unit's journal"
+done
+
+[ -n "${DEBUG_SYSTEMD:-}" ] && inside journalctl --no-pager -o cat -u allocsel-simple.service
+finish
