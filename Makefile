@@ -8,6 +8,10 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 PREFIXLIB  ?= $(PREFIX)/lib
 CATALOGDIR ?= $(PREFIXLIB)/systemd/catalog
+DATADIR    ?= $(PREFIX)/share
+DOCDIR     ?= $(DATADIR)/doc/allocsel
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+EXAMPLES   := $(filter-out conf/default.conf,$(wildcard conf/*.conf)) packaging/allocsel-example.service
 DESTDIR    ?=
 
 BUILD      ?= build
@@ -18,7 +22,7 @@ MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS    ?= -O2 -g
 SAN_FLAGS ?=
-ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) -Iinclude \
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -Iinclude \
              -DALLOCSEL_VERSION='"$(VERSION)"' -DLIBEXECDIR='"$(LIBEXECDIR)"' \
              -DMULTIARCH='"$(MULTIARCH)"' $(shell $(PKG_CONFIG) --cflags libconfig)
 LDFLAGS  ?=
@@ -37,7 +41,7 @@ TEST_TOOLS := $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/li
 demo: all
 	BUILD=$(BUILD) bash examples/demo.sh
 
-.PHONY: demo all check check-systemd check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
+.PHONY: demo dist all check check-systemd check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
 
 all: $(BUILD)/allocsel $(BUILD)/allocsel-monitor
 
@@ -115,12 +119,25 @@ install: all
 	install -Dm755 $(BUILD)/allocsel $(DESTDIR)$(BINDIR)/allocsel
 	install -Dm755 $(BUILD)/allocsel-monitor $(DESTDIR)$(LIBEXECDIR)/allocsel/allocsel-monitor
 	install -Dm644 packaging/allocsel.catalog $(DESTDIR)$(CATALOGDIR)/allocsel.catalog
-	install -dm755 $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(PREFIXLIB)/allocsel.d
+	install -Dm644 packaging/man/allocsel.1 $(DESTDIR)$(MANDIR)/man1/allocsel.1
+	install -Dm644 packaging/man/allocsel.d.5 $(DESTDIR)$(MANDIR)/man5/allocsel.d.5
+	install -Dm644 packaging/allocsel.bash-completion $(DESTDIR)$(COMPLETIONDIR)/allocsel
+	install -Dm644 conf/default.conf $(DESTDIR)$(SYSCONFDIR)/allocsel.d/default.conf
+	install -dm755 $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(PREFIXLIB)/allocsel.d
+	install -m644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/allocsel $(DESTDIR)$(LIBEXECDIR)/allocsel/allocsel-monitor \
-		$(DESTDIR)$(CATALOGDIR)/allocsel.catalog
-	-rmdir $(DESTDIR)$(LIBEXECDIR)/allocsel $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(PREFIXLIB)/allocsel.d 2>/dev/null
+		$(DESTDIR)$(CATALOGDIR)/allocsel.catalog $(DESTDIR)$(MANDIR)/man1/allocsel.1 \
+		$(DESTDIR)$(MANDIR)/man5/allocsel.d.5 $(DESTDIR)$(COMPLETIONDIR)/allocsel \
+		$(DESTDIR)$(SYSCONFDIR)/allocsel.d/default.conf $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/allocsel $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(PREFIXLIB)/allocsel.d \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# A source tarball of the tracked files, for rpmbuild.
+dist:
+	mkdir -p $(BUILD)
+	git ls-files | tar -czf $(BUILD)/allocsel-$(VERSION).tar.gz --transform 's,^,allocsel-$(VERSION)/,' -T -
 
 clean:
 	rm -rf build build-san

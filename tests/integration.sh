@@ -3,6 +3,18 @@
 # allocators, asked from inside whether each setting took effect, and every
 # failure path with its message and exit status.
 set -u
+# A journal of our own: in a private mount namespace, tmpfs over the journal
+# directories, so that a journald already running on the machine (or another
+# test run's) neither receives these events nor shows its records to us.
+if [ -z "${ALLOCSEL_TEST_NAMESPACE:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+        export ALLOCSEL_TEST_NAMESPACE=1
+        exec unshare -m --propagation private bash -c '
+                mkdir -p /run/systemd/journal /run/log/journal
+                for d in /run/systemd/journal /run/log/journal /var/log/journal; do
+                        [ -d "$d" ] && mount -t tmpfs -o mode=755 tmpfs "$d"
+                done
+                exec bash "$0" "$@"' "$0" "$@"
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build="$top/${BUILD:-build}"
@@ -410,12 +422,29 @@ fi
 echo "# make install and uninstall are symmetric"
 dest="$work/dest"
 make -s -C "$top" BUILD="${BUILD:-build}" install DESTDIR="$dest" PREFIX=/usr >/dev/null
-for f in usr/bin/allocsel usr/libexec/allocsel/allocsel-monitor usr/lib/systemd/catalog/allocsel.catalog; do
+for f in usr/bin/allocsel usr/libexec/allocsel/allocsel-monitor usr/lib/systemd/catalog/allocsel.catalog \
+        usr/share/man/man1/allocsel.1 usr/share/man/man5/allocsel.d.5 etc/allocsel.d/default.conf \
+        usr/share/bash-completion/completions/allocsel usr/share/doc/allocsel/examples/jemalloc.conf; do
         [ -e "$dest/$f" ] && pass "make install: $f" || fail "make install: $f"
 done
 make -s -C "$top" BUILD="${BUILD:-build}" uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
 left=$(find "$dest" -type f | sed "s#^$dest##")
 expect_eq "make uninstall removes every file it installed" "" "$left"
+for m in allocsel.1 allocsel.d.5; do
+        warnings=$(LC_ALL=C.UTF-8 groff -ww -z -man "$top/packaging/man/$m" 2>&1)
+        expect_eq "man page $m renders without warnings" "" "$warnings"
+done
+# every key of the schema is documented
+for key in $(sed -n 's/.*\[K_[A-Z_]*\] *= *{ *\(NULL\|"[a-z]*"\), *"\([a-z_]*\)".*/\2/p' "$top/selector/policy_keys.c"); do
+        grep -q "^\.B $key\$" "$top/packaging/man/allocsel.d.5" && pass "allocsel.d(5) documents $key" \
+                || fail "allocsel.d(5) documents $key"
+done
+if command -v bash >/dev/null && [ -f /usr/share/bash-completion/bash_completion ]; then
+        comp=$(bash -c '. /usr/share/bash-completion/bash_completion; . "$1"
+                COMP_WORDS=(allocsel --policy-dir "$2" j); COMP_CWORD=3; COMP_LINE="allocsel --policy-dir $2 j"
+                COMP_POINT=${#COMP_LINE}; _allocsel; echo "${COMPREPLY[*]}"' _ "$top/packaging/allocsel.bash-completion" "$pd")
+        expect_eq "bash completion offers service names from the policy directory" je "$comp"
+fi
 
 echo "# the journal"
 . "$here/journal.sh"
