@@ -41,7 +41,7 @@ TEST_TOOLS := $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/li
 demo: all
 	BUILD=$(BUILD) bash examples/demo.sh
 
-.PHONY: demo dist all check check-systemd check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
+.PHONY: demo dist all check check-systemd check-packaging check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
 
 all: $(BUILD)/allocsel $(BUILD)/allocsel-monitor
 
@@ -96,7 +96,11 @@ check-sanitizers:
 check-systemd: all $(TEST_TOOLS)
 	BUILD=$(BUILD) bash tests/systemd.sh
 
-check: lint check-unit check-integration check-systemd check-sanitizers
+# The .deb and the rpm, built, inspected and (the .deb) installed and used.
+check-packaging:
+	BUILD=$(BUILD) bash tests/packaging.sh
+
+check: lint check-unit check-integration check-systemd check-packaging check-sanitizers
 
 bench: all
 	BUILD=$(BUILD) bash bench/startup.sh
