@@ -19,7 +19,14 @@ struct cli {
         const char *service;            /* run, explain */
         char **services;                /* check: the names given */
         int n_services;
-        char **program;                 /* run: PROGRAM [ARG...], NULL-terminated */
+        char **program;                 /* run, compare: PROGRAM [ARG...], NULL-terminated */
+        /* --compare */
+        struct strv allocators;         /* --allocators A,B */
+        const char *compare_service;    /* --service */
+        long long interval_ms;          /* --interval, default 1000 */
+        const char *output;             /* --output, default allocsel-compare */
+        long long runs;                 /* --runs, default 1 */
+        bool compare_options_given;
 };
 
 /* 0, or -EINVAL with *ret_error a one-line message (not allocated). */

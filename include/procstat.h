@@ -17,6 +17,15 @@ int proc_read_status(pid_t pid, struct proc_sample *ret);
 /* Start time (clock ticks after boot, field 22) and state letter of /proc/PID/stat. */
 int proc_read_stat(pid_t pid, unsigned long long *ret_start, char *ret_state);
 
+/* A process and all its descendants, summed (--compare). Faults include
+ * those of reaped children (cminflt), so the totals never go backwards. */
+struct tree_sample {
+        long long rss_kb, vsz_kb, minflt, majflt;
+        int processes;
+};
+
+int proc_sample_tree(pid_t root, struct tree_sample *ret);
+
 /* Whether a file is mapped in pid (/proc/PID/maps): by dev:ino, or by its
  * resolved path, since on overlayfs maps shows the lower file's device
  * while stat() shows the overlay's. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "numparse.h"
 #include "policy.h"
 
 const char cli_usage[] =
@@ -12,6 +13,8 @@ const char cli_usage[] =
         "       allocsel --check [OPTIONS] [SERVICE...]\n"
         "       allocsel --explain [OPTIONS] SERVICE [--json]\n"
         "       allocsel --list [--json]\n"
+        "       allocsel --compare [--allocators A,B,..] [--service NAME] [--interval MS]\n"
+        "                [--output DIR] [--runs N] -- PROGRAM [ARG...]\n"
         "       allocsel --help | --version\n"
         "\n"
         "Runs PROGRAM under the allocator policy of SERVICE from /etc/allocsel.d,\n"
@@ -22,11 +25,16 @@ const char cli_usage[] =
         "  --allocator NAME   use NAME for this run, whatever the policy says\n"
         "  --strict           refuse to start (exit 78) when the policy has errors\n"
         "  --no-monitor       do not watch the program for its exit RSS\n"
-        "  --json             machine-readable output for --explain and --list\n";
+        "  --json             machine-readable output for --explain and --list\n"
+        "\n"
+        "--compare runs PROGRAM once per allocator (default: every one found), samples\n"
+        "its RSS every --interval ms (default 1000) and writes samples.csv, summary.json\n"
+        "and rss.svg to --output (default ./allocsel-compare) and a table on stdout.\n";
 
 enum {
         OPT_CHECK = 256, OPT_EXPLAIN, OPT_LIST, OPT_COMPARE, OPT_POLICY_DIR, OPT_CONFIG,
         OPT_ALLOCATOR, OPT_STRICT, OPT_NO_MONITOR, OPT_JSON, OPT_HELP, OPT_VERSION,
+        OPT_ALLOCATORS, OPT_SERVICE, OPT_INTERVAL, OPT_OUTPUT, OPT_RUNS,
 };
 
 static const struct option options[] = {
@@ -42,6 +50,11 @@ static const struct option options[] = {
         { "json", no_argument, NULL, OPT_JSON },
         { "help", no_argument, NULL, OPT_HELP },
         { "version", no_argument, NULL, OPT_VERSION },
+        { "allocators", required_argument, NULL, OPT_ALLOCATORS },
+        { "service", required_argument, NULL, OPT_SERVICE },
+        { "interval", required_argument, NULL, OPT_INTERVAL },
+        { "output", required_argument, NULL, OPT_OUTPUT },
+        { "runs", required_argument, NULL, OPT_RUNS },
         { NULL, 0, NULL, 0 },
 };
 
@@ -75,6 +88,25 @@ static int parse_option(struct cli *c, int opt, const char **ret_error)
         case OPT_STRICT: c->strict = true; return 0;
         case OPT_NO_MONITOR: c->no_monitor = true; return 0;
         case OPT_JSON: c->json = true; return 0;
+        case OPT_ALLOCATORS:
+                c->compare_options_given = true;
+                return strv_split(&c->allocators, optarg, ",");
+        case OPT_SERVICE: c->compare_service = optarg; c->compare_options_given = true; return 0;
+        case OPT_OUTPUT: c->output = optarg; c->compare_options_given = true; return 0;
+        case OPT_INTERVAL:
+                c->compare_options_given = true;
+                if (parse_ll(optarg, 10, 3600000, &c->interval_ms) < 0) {
+                        *ret_error = "--interval takes milliseconds, 10 to 3600000";
+                        return -EINVAL;
+                }
+                return 0;
+        case OPT_RUNS:
+                c->compare_options_given = true;
+                if (parse_ll(optarg, 1, 100, &c->runs) < 0) {
+                        *ret_error = "--runs takes a number from 1 to 100";
+                        return -EINVAL;
+                }
+                return 0;
         default:
                 *ret_error = "unknown option or missing argument (see allocsel --help)";
                 return -EINVAL;
@@ -116,12 +148,25 @@ static int check_positionals(struct cli *c, int argc, char **argv, const char **
                 c->n_services = rest;
                 break;
         case MODE_COMPARE:
+                if (rest < 1) {
+                        *ret_error = "--compare needs -- PROGRAM [ARG...]";
+                        return -EINVAL;
+                }
+                c->program = argv + optind;
                 break;
         default:
                 if (rest > 0) {
                         *ret_error = "unexpected argument";
                         return -EINVAL;
                 }
+        }
+        if (c->compare_options_given && c->mode != MODE_COMPARE) {
+                *ret_error = "--allocators, --service, --interval, --output and --runs go with --compare";
+                return -EINVAL;
+        }
+        if (c->compare_service && !service_name_valid(c->compare_service)) {
+                *ret_error = "SERVICE must be 1-255 characters of [A-Za-z0-9_.@:-], not . or ..";
+                return -EINVAL;
         }
         if (c->service && !service_name_valid(c->service)) {
                 *ret_error = "SERVICE must be 1-255 characters of [A-Za-z0-9_.@:-], not . or ..";
@@ -141,6 +186,9 @@ static int parse_options(struct cli *c, int argc, char **argv, const char *optst
         int opt;
 
         memset(c, 0, sizeof(*c));
+        c->interval_ms = 1000;
+        c->runs = 1;
+        c->output = "allocsel-compare";
         opterr = 0;
         optind = 0;     /* 0, not 1: makes glibc re-read optstring's '+' */
         while ((opt = getopt_long(argc, argv, optstring, options, NULL)) != -1) {
@@ -181,4 +229,5 @@ int cli_parse(int argc, char **argv, struct cli *ret, const char **ret_error)
 void cli_free(struct cli *c)
 {
         strv_free(&c->policy_dirs);
+        strv_free(&c->allocators);
 }

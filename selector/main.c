@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "compare.h"
 #include "envbuild.h"
 #include "events.h"
 #include "inspect.h"
@@ -171,9 +172,15 @@ int main(int argc, char **argv)
         case MODE_LIST:
                 r = report_list(&o, c.json);
                 break;
-        case MODE_COMPARE:
-                r = usage_error("--compare is not available in this version yet");
+        case MODE_COMPARE: {
+                struct compare_options co = {
+                        .allocators = c.allocators, .service = c.compare_service, .interval_ms = c.interval_ms,
+                        .output = c.output, .runs = (int)c.runs, .program = c.program,
+                };
+
+                r = compare_main(&o, &co, environ);
                 break;
+        }
         default:
                 r = run(&c, &o);
                 break;

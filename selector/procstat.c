@@ -1,4 +1,5 @@
 /* Reading /proc/PID/{status,stat,maps}: small files, read whole. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -112,5 +113,79 @@ int proc_maps_has(pid_t pid, dev_t dev, ino_t ino, const char *resolved_path, bo
                 }
         }
         fclose(f);
+        return 0;
+}
+
+/* Fields 10-13 (faults), 23 (vsize, bytes) and 24 (rss, pages) of /proc/PID/stat. */
+static int add_process(pid_t pid, struct tree_sample *t)
+{
+        char buf[1024], *p;
+        unsigned long long f[25] = { 0 };
+        int r = read_small(pid, "stat", buf, sizeof(buf));
+
+        if (r < 0)
+                return r;
+        p = strrchr(buf, ')');
+        if (!p)
+                return -EBADMSG;
+        p += 2;
+        /* p is at field 3 (state); fields 4.. are numbers */
+        for (int field = 3; field <= 24 && p; field++) {
+                if (field > 3)
+                        f[field] = strtoull(p, NULL, 10);
+                p = strchr(p, ' ');
+                if (p)
+                        p++;
+        }
+        t->minflt += (long long)(f[10] + f[11]);
+        t->majflt += (long long)(f[12] + f[13]);
+        t->vsz_kb += (long long)(f[23] / 1024);
+        t->rss_kb += (long long)f[24] * (sysconf(_SC_PAGESIZE) / 1024);
+        t->processes++;
+        return 0;
+}
+
+/* Children of every thread of pid (/proc/PID/task/TID/children). */
+static void add_children(pid_t pid, struct tree_sample *t, int depth)
+{
+        char path[64];
+        struct dirent *de;
+        DIR *d;
+
+        if (depth > 64)
+                return;
+        snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+        d = opendir(path);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char name[300], buf[4096], *p, *end;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(name, sizeof(name), "task/%s/children", de->d_name);
+                if (read_small(pid, name, buf, sizeof(buf)) < 0)
+                        continue;
+                for (p = buf;; p = end) {
+                        long child = strtol(p, &end, 10);
+
+                        if (end == p)
+                                break;
+                        if (add_process((pid_t)child, t) == 0)
+                                add_children((pid_t)child, t, depth + 1);
+                }
+        }
+        closedir(d);
+}
+
+int proc_sample_tree(pid_t root, struct tree_sample *ret)
+{
+        struct tree_sample t = { 0 };
+        int r = add_process(root, &t);
+
+        if (r < 0)
+                return r;
+        add_children(root, &t, 0);
+        *ret = t;
         return 0;
 }

@@ -381,6 +381,9 @@ if command -v python3 >/dev/null; then
 malloc" "$out"
 fi
 
+. "$here/compare.sh"
+compare_tests
+
 echo "# valgrind: the launcher itself is clean on every path"
 if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null; then
         vg() { run_capture valgrind -q --error-exitcode=99 --leak-check=full \

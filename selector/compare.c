@@ -1,0 +1,298 @@
+/* --compare: the allocator experiment as one command. Each run gets the
+ * environment a policy for that allocator would produce (the same plan as
+ * a real start), in a process group of its own so that its descendants are
+ * sampled and a Ctrl-C reaches all of them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "envbuild.h"
+#include "procstat.h"
+
+static volatile sig_atomic_t interrupted;
+static volatile pid_t running_group;
+
+/* Ctrl-C or a stop: pass it on to the program, then finish the outputs. */
+static void on_signal(int sig)
+{
+        interrupted = sig;
+        if (running_group > 0)
+                kill(-running_group, sig);
+}
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int choose_allocators(const struct plan_options *o, const struct compare_options *co,
+                             struct strv *names)
+{
+        struct catalog c;
+        struct diags d = { 0 };
+
+        if (co->allocators.n > 0) {
+                for (size_t i = 0; i < co->allocators.n; i++)
+                        if (strv_push(names, co->allocators.v[i]) < 0)
+                                return -ENOMEM;
+                return 0;
+        }
+        if (catalog_init(&c) < 0)
+                return -ENOMEM;
+        (void)catalog_load_global(&c, o->global_conf, o->check_owner, &d);
+        for (size_t i = 0; i < c.n; i++) {
+                char *path = NULL, *why = NULL;
+
+                if (c.v[i].family == FAMILY_GLIBC || catalog_locate(&c, &c.v[i], &path, &why) == 0)
+                        (void)strv_push(names, c.v[i].name);
+                free(path);
+                free(why);
+        }
+        catalog_free(&c);
+        diags_free(&d);
+        return 0;
+}
+
+static void add_point(struct compare_run *r, long long t, long long rss)
+{
+        if (r->n == r->cap) {
+                size_t cap = r->cap ? r->cap * 2 : 256;
+                long long *t2 = realloc(r->t_ms, cap * sizeof(*t2)), *r2;
+
+                if (!t2)
+                        return;
+                r->t_ms = t2;
+                r2 = realloc(r->rss_kb, cap * sizeof(*r2));
+                if (!r2)
+                        return;
+                r->rss_kb = r2;
+                r->cap = cap;
+        }
+        r->t_ms[r->n] = t;
+        r->rss_kb[r->n++] = rss;
+}
+
+static pid_t start_program(const struct compare_options *co, char **env, const char *log)
+{
+        pid_t pid = fork();
+
+        if (pid == 0) {
+                int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+                setpgid(0, 0);
+                signal(SIGINT, SIG_DFL);
+                signal(SIGTERM, SIG_DFL);
+                if (in >= 0)
+                        dup2(in, STDIN_FILENO);
+                if (out >= 0) {
+                        dup2(out, STDOUT_FILENO);
+                        dup2(out, STDERR_FILENO);
+                }
+                execvpe(co->program[0], co->program, env);
+                dprintf(STDERR_FILENO, "allocsel: cannot run %s: %s\n", co->program[0], strerror(errno));
+                _exit(errno == ENOENT ? 127 : 126);
+        }
+        if (pid > 0)
+                setpgid(pid, pid); /* also here: whichever runs first */
+        return pid;
+}
+
+static void progress(const char *name, int run, int runs, long long t, long long rss_kb)
+{
+        if (isatty(STDOUT_FILENO)) {
+                printf("\r  %-18s run %d/%d  %7.1f s  RSS %9.1f MiB ", name, run, runs, (double)t / 1000,
+                       (double)rss_kb / 1024);
+                fflush(stdout);
+        }
+}
+
+/* One run: sample until the program is gone, then collect its status. */
+static int run_once(const struct compare_options *co, const char *name, int run, char **env,
+                    FILE *csv, struct compare_run *r)
+{
+        char log[4096];
+        long long t0, last_t = 0, last_rss = 0, area = 0;
+        struct rusage ru;
+        pid_t pid;
+        int pidfd, status = 0;
+
+        snprintf(log, sizeof(log), "%s/output-%s-%d.log", co->output, name, run);
+        t0 = now_ms();
+        pid = start_program(co, env, log);
+        if (pid < 0)
+                return -errno;
+        running_group = pid;
+        if (interrupted)
+                kill(-pid, interrupted);
+        pidfd = pidfd_open(pid, 0);
+        for (;;) {
+                struct tree_sample s;
+                long long t = now_ms() - t0;
+                struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+                if (proc_sample_tree(pid, &s) == 0 && s.rss_kb > 0) {
+                        fprintf(csv, "%s,%d,%lld,%lld,%lld,%lld,%lld\n", name, run, t, s.rss_kb, s.vsz_kb,
+                                s.minflt, s.majflt);
+                        fflush(csv);
+                        area += last_rss * (t - last_t);
+                        last_t = t;
+                        last_rss = s.rss_kb;
+                        r->end_kb = s.rss_kb;
+                        if (s.rss_kb > r->peak_kb)
+                                r->peak_kb = s.rss_kb;
+                        r->samples++;
+                        if (run == 1)
+                                add_point(r, t, s.rss_kb);
+                        progress(name, run, co->runs, t, s.rss_kb);
+                }
+                /* the exit wakes the poll at once; otherwise wait an interval */
+                if (pidfd >= 0 ? poll(&p, 1, (int)co->interval_ms) > 0 : waitpid(pid, &status, WNOHANG) == pid)
+                        break;
+                if (pidfd < 0)
+                        usleep((useconds_t)co->interval_ms * 1000);
+        }
+        while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
+                ;
+        running_group = 0;
+        if (pidfd >= 0)
+                close(pidfd);
+        r->wall_ms = now_ms() - t0;
+        r->cpu_ms = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+                    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+        r->mean_kb = last_t > 0 ? area / last_t : last_rss;
+        r->exit_status = status;
+        r->finished = !interrupted;
+        if (isatty(STDOUT_FILENO))
+                printf("\n");
+        return 0;
+}
+
+static void run_allocator(const struct plan_options *o, const struct compare_options *co, char **envp,
+                          FILE *csv, struct compare_entry *e)
+{
+        struct plan_options po = *o;
+        struct strv env = { 0 };
+        struct plan pl;
+
+        po.allocator = e->name;
+        if (plan_make(&pl, &po, co->service ? co->service : "compare", envp) < 0) {
+                e->skipped = strdup("out of memory");
+                return;
+        }
+        if (pl.fallback) {
+                const struct diag *d = diags_first(&pl.diags, DIAG_ERROR);
+
+                e->skipped = d ? diag_format(d) : strdup("policy error");
+        } else if (env_apply(envp, &pl.changes, &env) < 0) {
+                e->skipped = strdup("out of memory");
+        } else {
+                e->runs = calloc((size_t)co->runs, sizeof(*e->runs));
+                for (int run = 1; e->runs && run <= co->runs && !interrupted; run++) {
+                        if (run_once(co, e->name, run, env.v, csv, &e->runs[run - 1]) == 0)
+                                e->n_runs = run;
+                }
+        }
+        strv_free(&env);
+        plan_free(&pl);
+}
+
+static FILE *open_output(const struct compare_options *co, const char *name)
+{
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/%s", co->output, name);
+        return fopen(path, "we");
+}
+
+static int write_results(const struct comparison *c, const struct compare_options *co)
+{
+        FILE *json = open_output(co, "summary.json"), *svg = open_output(co, "rss.svg");
+        int r = json && svg ? 0 : -errno;
+
+        if (json)
+                r |= compare_write_json(c, co, json) | (fclose(json) ? -EIO : 0);
+        if (svg)
+                r |= compare_write_svg(c, co, svg) | (fclose(svg) ? -EIO : 0);
+        return r;
+}
+
+static void free_comparison(struct comparison *c)
+{
+        for (size_t i = 0; i < c->n; i++) {
+                for (int k = 0; k < c->v[i].n_runs; k++) {
+                        free(c->v[i].runs[k].t_ms);
+                        free(c->v[i].runs[k].rss_kb);
+                }
+                free(c->v[i].runs);
+                free(c->v[i].name);
+                free(c->v[i].skipped);
+        }
+        free(c->v);
+}
+
+int compare_main(const struct plan_options *o, const struct compare_options *co, char **envp)
+{
+        struct sigaction sa = { .sa_handler = on_signal };
+        struct comparison c = { 0 };
+        struct strv names = { 0 };
+        FILE *csv;
+        int r;
+
+        /* 1. Which allocators, and where the results go. */
+        if (choose_allocators(o, co, &names) < 0 || names.n == 0) {
+                fprintf(stderr, "allocsel: no allocator to compare\n");
+                return 1;
+        }
+        if (mkdir(co->output, 0755) < 0 && errno != EEXIST) {
+                fprintf(stderr, "allocsel: cannot create %s: %s\n", co->output, strerror(errno));
+                strv_free(&names);
+                return 1;
+        }
+        csv = open_output(co, "samples.csv");
+        if (!csv) {
+                fprintf(stderr, "allocsel: cannot write %s/samples.csv: %s\n", co->output, strerror(errno));
+                strv_free(&names);
+                return 1;
+        }
+        fprintf(csv, "allocator,run,t_ms,rss_kb,vsz_kb,minflt,majflt\n");
+
+        /* 2. Ctrl-C and SIGTERM stop the comparison, not the writing of it. */
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+
+        /* 3. Run each allocator in turn; a skipped or failing one does not stop the others. */
+        c.v = calloc(names.n, sizeof(*c.v));
+        for (size_t i = 0; c.v && i < names.n && !interrupted; i++) {
+                c.v[c.n].name = strdup(names.v[i]);
+                run_allocator(o, co, envp, csv, &c.v[c.n]);
+                c.n++;
+        }
+        c.interrupted = interrupted != 0;
+        fclose(csv);
+
+        /* 4. What we have, even when interrupted. */
+        r = write_results(&c, co);
+        compare_print_table(&c, co, stdout);
+        if (r < 0)
+                fprintf(stderr, "allocsel: cannot write the results in %s\n", co->output);
+        free_comparison(&c);
+        strv_free(&names);
+        return interrupted ? 128 + interrupted : r < 0 ? 1 : 0;
+}

@@ -1,0 +1,111 @@
+# --compare, black-box (sourced by integration.sh: uses $allocsel, $work, $pd, run_capture).
+
+csv_ok() { # CSV FILE: 7 fields a row, times rising within each allocator/run
+        python3 - "$1" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+assert rows[0] == ["allocator", "run", "t_ms", "rss_kb", "vsz_kb", "minflt", "majflt"], rows[0]
+last = {}
+for r in rows[1:]:
+    assert len(r) == 7, r
+    key, t = (r[0], r[1]), int(r[2])
+    assert t > last.get(key, -1), (r, last.get(key))
+    last[key] = t
+    assert int(r[3]) > 0 and int(r[4]) >= int(r[3])
+print(len(rows) - 1)
+PY
+}
+svg_paths() { python3 -c 'import sys, xml.etree.ElementTree as E
+print(len(E.parse(sys.argv[1]).findall(".//{http://www.w3.org/2000/svg}path")))' "$1"; }
+json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+compare_tests() {
+        local cmp="$work/compare" eater="$build/tests/eater" rows pid
+
+        echo "# --compare: a program whose RSS is known (100 MiB held for 0.8 s)"
+        run --compare --allocators glibc,jemalloc --interval 50 --output "$cmp" -- "$eater" 100 800
+        expect_eq "compare: exit 0" 0 "$rc"
+        rows=$(csv_ok "$cmp/samples.csv") && pass "compare: samples.csv has well-formed rows, times rising ($rows)" \
+                || fail "compare: samples.csv is well-formed" "$(head -5 "$cmp/samples.csv")"
+        for a in glibc jemalloc; do
+                peak=$(json_get "$cmp/summary.json" "[a for a in d['allocators'] if a['name']=='$a'][0]['median']['peak_rss_kb']")
+                [ "$peak" -ge 92160 ] && [ "$peak" -le 112640 ] && pass "compare: $a peak within 10 % of 100 MiB ($peak KiB)" \
+                        || fail "compare: $a peak within 10 % of 100 MiB" "$peak"
+                table=$(awk -v a="$a" '$1 == a {print $2}' <<<"$out")
+                expect_eq "compare: the table agrees with summary.json ($a)" \
+                        "$(python3 -c "print('%.1f' % ($peak / 1024))")" "$table"
+                [ "$(grep -c "^$a,1," "$cmp/samples.csv")" -ge 5 ] && pass "compare: $a sampled every interval" \
+                        || fail "compare: $a sampled every interval"
+        done
+        expect_eq "compare: rss.svg is well-formed with one line per allocator" 2 "$(svg_paths "$cmp/rss.svg")"
+        expect_has "compare: the graph's axes are labelled" "resident memory, RSS (MiB)" "$(cat "$cmp/rss.svg")"
+        expect_has "compare: the table points to the graph" "graph: $cmp/rss.svg" "$out"
+        [ -s "$cmp/output-glibc-1.log" ] && pass "compare: the program's output is kept per run" \
+                || fail "compare: the program's output is kept per run"
+
+        echo "# --compare: skipped allocators, failing programs, a service's tuning, --runs"
+        cat > "$work/ghost.conf" <<EOF2
+allocators = { ghost = { library = "/nonexistent/libghost.so"; family = "jemalloc"; }; };
+EOF2
+        chmod 644 "$work/ghost.conf"
+        run_capture "$allocsel" --policy-dir "$pd" --config "$work/ghost.conf" --compare --allocators ghost,glibc \
+                --interval 50 --output "$cmp-skip" -- true
+        expect_has "compare: a missing library is skipped with the reason" \
+                "ghost              skipped: $work/ghost.conf:1: allocator ghost: /nonexistent/libghost.so: No such file or directory" "$out"
+        expect_eq "compare: ...and the others still run" 0 "$(json_get "$cmp-skip/summary.json" "d['allocators'][1]['runs'][0]['exit_status']")"
+        run --compare --allocators glibc,jemalloc,mimalloc --interval 50 --output "$cmp-fail" -- \
+                sh -c 'test "$ALLOCSEL_ALLOCATOR" != jemalloc'
+        expect_has "compare: a program failing under one allocator is reported" "exit 1 (FAILED)" "$(grep ^jemalloc <<<"$out")"
+        expect_has "compare: ...the others still run" "exit 0" "$(grep ^mimalloc <<<"$out")"
+        run --compare --service je --allocators jemalloc --interval 50 --output "$cmp-svc" -- "$probe" PYTHONMALLOC
+        expect_has "compare --service applies the service's tuning" "je.opt.narenas=3" "$(cat "$cmp-svc/output-jemalloc-1.log")"
+        expect_has "compare --service applies the service's environment" "env.PYTHONMALLOC=malloc" "$(cat "$cmp-svc/output-jemalloc-1.log")"
+        run --compare --runs 3 --allocators glibc --interval 20 --output "$cmp-runs" -- "$eater" 20 200
+        expect_eq "compare --runs 3 runs three times" 3 "$(json_get "$cmp-runs/summary.json" "len(d['allocators'][0]['runs'])")"
+        expect_eq "compare --runs: the table shows the median" \
+                "$(json_get "$cmp-runs/summary.json" "sorted(r['peak_rss_kb'] for r in d['allocators'][0]['runs'])[1]")" \
+                "$(json_get "$cmp-runs/summary.json" "d['allocators'][0]['median']['peak_rss_kb']")"
+        for bad in "--interval 5" "--runs 0" "--runs x"; do
+                # shellcheck disable=SC2086
+                run --compare $bad -- true
+                expect_eq "compare: $bad is a usage error" 2 "$rc"
+        done
+        run --compare --output "$cmp-x"
+        expect_eq "compare: no PROGRAM is a usage error" 2 "$rc"
+        run --allocators glibc web true
+        expect_eq "compare options without --compare are a usage error" 2 "$rc"
+
+        echo "# --compare: progress on a terminal, quiet otherwise"
+        expect_not_has "compare: no progress when stdout is not a terminal" "run 1/1" "$out"
+        if command -v script >/dev/null; then
+                tty_out=$(script -qec "$allocsel --compare --allocators glibc --interval 50 --output $cmp-tty -- $eater 1 300" /dev/null)
+                expect_has "compare: progress on a terminal" "run 1/1" "$tty_out"
+        fi
+
+        echo "# --compare: SIGINT in the middle"
+        "$allocsel" --compare --allocators glibc,jemalloc --interval 50 --output "$cmp-int" -- "$eater" 10 30000 \
+                >"$work/cmp-int.out" 2>&1 &
+        pid=$!
+        for _ in $(seq 200); do
+                [ "$(grep -c '^glibc,1,' "$cmp-int/samples.csv" 2>/dev/null)" -ge 4 ] && break
+                sleep 0.05
+        done
+        kill -INT "$pid"
+        wait "$pid"
+        expect_eq "compare: interrupted by SIGINT exits 130" 130 "$?"
+        csv_ok "$cmp-int/samples.csv" >/dev/null && pass "compare: partial samples.csv is valid" \
+                || fail "compare: partial samples.csv is valid"
+        expect_eq "compare: partial summary.json says interrupted" True "$(json_get "$cmp-int/summary.json" "d['interrupted']")"
+        expect_eq "compare: partial rss.svg is valid" 1 "$(svg_paths "$cmp-int/rss.svg")"
+        pgrep -f "$eater 10 30000" >/dev/null && fail "compare: SIGINT reached the program" \
+                || pass "compare: SIGINT reached the program"
+
+        echo "# --compare: the effect on the demo workload (reduced size)"
+        run --compare --allocators glibc,jemalloc --interval 200 --output "$cmp-ssl" -- \
+                python3 "$top/bench/ssl_contexts.py" 250 2
+        ratio=$(json_get "$cmp-ssl/summary.json" \
+                "round([a for a in d['allocators'] if a['name']=='jemalloc'][0]['median']['end_rss_kb'] / [a for a in d['allocators'] if a['name']=='glibc'][0]['median']['end_rss_kb'], 2)")
+        python3 -c "import sys; sys.exit(0 if $ratio < 0.6 else 1)" \
+                && pass "compare: jemalloc ends well below glibc on the SSL workload (ratio $ratio)" \
+                || fail "compare: jemalloc ends well below glibc on the SSL workload" "ratio $ratio: $out"
+}
