@@ -4,6 +4,7 @@ VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec
+LIBDIR     ?= $(PREFIX)/lib
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 PREFIXLIB  ?= $(PREFIX)/lib
@@ -24,6 +25,7 @@ CFLAGS    ?= -O2 -g
 SAN_FLAGS ?=
 ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -Iinclude \
              -DALLOCSEL_VERSION='"$(VERSION)"' -DLIBEXECDIR='"$(LIBEXECDIR)"' \
+             -DRELEASELIBDIR='"$(LIBDIR)/allocsel"' \
              -DMULTIARCH='"$(MULTIARCH)"' $(shell $(PKG_CONFIG) --cflags libconfig)
 LDFLAGS  ?=
 CONFIG_LIBS  := $(shell $(PKG_CONFIG) --libs libconfig)
@@ -36,14 +38,14 @@ CORE_SRCS := strv diag numparse elf_info trust suggest confread policy_keys poli
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
 UNIT_TESTS := test-numparse test-envbuild test-policy test-tuning test-elf test-cli test-trust
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
-TEST_TOOLS := $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
+TEST_TOOLS := $(BUILD)/tests/fragment $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 
 demo: all
 	BUILD=$(BUILD) bash examples/demo.sh
 
 .PHONY: demo dist all check check-systemd check-packaging check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
 
-all: $(BUILD)/allocsel $(BUILD)/allocsel-monitor
+all: $(BUILD)/allocsel $(BUILD)/allocsel-monitor $(BUILD)/liballocsel-release.so
 
 $(BUILD)/%.o: selector/%.c $(wildcard include/*.h) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -54,6 +56,11 @@ $(BUILD):
 # allocsel itself links libconfig only: libsystemd stays off the exec path.
 $(BUILD)/allocsel: $(BUILD)/main.o $(CORE_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CONFIG_LIBS)
+
+# The release helper: preloaded into services, so it exports nothing.
+$(BUILD)/liballocsel-release.so: selector/release.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS_LIB) -fPIC -shared -fvisibility=hidden \
+		$(LDFLAGS) -o $@ $< -lpthread -ldl
 
 $(BUILD)/allocsel-monitor: $(BUILD)/monitor_main.o $(BUILD)/procstat.o $(BUILD)/numparse.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
@@ -70,6 +77,9 @@ $(BUILD)/tests/static-true: tests/tiny.c | $(BUILD)
 
 $(BUILD)/tests/notify-ready: tests/notify-ready.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $< $(SYSTEMD_LIBS)
+
+$(BUILD)/tests/fragment: tests/fragment.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
 
 $(BUILD)/tests/eater: tests/eater.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
@@ -122,6 +132,7 @@ lint:
 install: all
 	install -Dm755 $(BUILD)/allocsel $(DESTDIR)$(BINDIR)/allocsel
 	install -Dm755 $(BUILD)/allocsel-monitor $(DESTDIR)$(LIBEXECDIR)/allocsel/allocsel-monitor
+	install -Dm644 $(BUILD)/liballocsel-release.so $(DESTDIR)$(LIBDIR)/allocsel/liballocsel-release.so
 	install -Dm644 packaging/allocsel.catalog $(DESTDIR)$(CATALOGDIR)/allocsel.catalog
 	install -Dm644 packaging/man/allocsel.1 $(DESTDIR)$(MANDIR)/man1/allocsel.1
 	install -Dm644 packaging/man/allocsel.d.5 $(DESTDIR)$(MANDIR)/man5/allocsel.d.5
@@ -132,10 +143,11 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/allocsel $(DESTDIR)$(LIBEXECDIR)/allocsel/allocsel-monitor \
+		$(DESTDIR)$(LIBDIR)/allocsel/liballocsel-release.so \
 		$(DESTDIR)$(CATALOGDIR)/allocsel.catalog $(DESTDIR)$(MANDIR)/man1/allocsel.1 \
 		$(DESTDIR)$(MANDIR)/man5/allocsel.d.5 $(DESTDIR)$(COMPLETIONDIR)/allocsel \
 		$(DESTDIR)$(SYSCONFDIR)/allocsel.d/default.conf $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
-	-rmdir $(DESTDIR)$(LIBEXECDIR)/allocsel $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(PREFIXLIB)/allocsel.d \
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/allocsel $(DESTDIR)$(LIBDIR)/allocsel $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(PREFIXLIB)/allocsel.d \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # A source tarball of the tracked files, for rpmbuild.

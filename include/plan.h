@@ -25,6 +25,7 @@ struct plan {
         struct policy policy;
         const struct allocator *allocator;      /* NULL when none could be chosen */
         char *library;                          /* NULL for glibc */
+        char *release_library;                  /* the release helper, when asked for */
         struct library_traits traits;
         struct strv changes;    /* "NAME=value" to set, "NAME" to remove */
         struct diags diags;

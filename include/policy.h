@@ -35,6 +35,9 @@ enum policy_key {
         K_MON_STARTUP_SAMPLE_MS,
         K_MON_SAMPLE_INTERVAL_MS,
         K_MON_LOG_SAMPLES,
+        K_REL_ENABLED,
+        K_REL_INTERVAL_MS,
+        K_REL_MIN_FREE_KB,
         K__COUNT
 };
 

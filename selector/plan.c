@@ -1,6 +1,9 @@
 /* From a service name to a plan: read allocsel.conf and the policy, choose
  * the allocator, find and check its library, translate the tuning. */
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,15 +82,87 @@ static int add_preload(struct plan *pl, char *const *envp)
         char *value;
         int r;
 
-        if (!old && !pl->library)
+        if (!old && !pl->library && !pl->release_library)
                 return 0;
-        r = preload_edit(old, pl->library, &pl->catalog, &value);
+        r = preload_edit(old, pl->library, pl->release_library, &pl->catalog, &value);
         if (r < 0)
                 return r;
         r = value ? strv_pushf(&pl->changes, "LD_PRELOAD=%s", value) :
                     strv_push(&pl->changes, "LD_PRELOAD");
         free(value);
         return r;
+}
+
+#ifndef RELEASELIBDIR
+#define RELEASELIBDIR "/usr/lib/allocsel"
+#endif
+#define RELEASE_LIBRARY "liballocsel-release.so"
+
+/* Beside allocsel (a build tree), else where make install puts it. */
+static char *release_library_path(void)
+{
+        char self[PATH_MAX], *path;
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+        if (n > 0) {
+                self[n] = '\0';
+                if (asprintf(&path, "%s/" RELEASE_LIBRARY, dirname(self)) < 0)
+                        return NULL;
+                if (access(path, R_OK) == 0)
+                        return path;
+                free(path);
+        }
+        return strdup(RELEASELIBDIR "/" RELEASE_LIBRARY);
+}
+
+static bool release_wanted(const struct policy *p)
+{
+        if (p->s[K_REL_ENABLED].set)
+                return p->s[K_REL_ENABLED].i != 0;
+        return p->s[K_REL_INTERVAL_MS].set || p->s[K_REL_MIN_FREE_KB].set;
+}
+
+/* The release helper, for allocators that keep freed memory and can be asked. */
+static int add_release(struct plan *pl, bool check_owner)
+{
+        const struct setting *first = pl->policy.s[K_REL_ENABLED].set ? &pl->policy.s[K_REL_ENABLED] :
+                                      pl->policy.s[K_REL_INTERVAL_MS].set ? &pl->policy.s[K_REL_INTERVAL_MS] :
+                                      &pl->policy.s[K_REL_MIN_FREE_KB];
+        char *why = NULL;
+
+        if (!release_wanted(&pl->policy))
+                return 0;
+        switch (pl->allocator->family) {
+        case FAMILY_JEMALLOC:
+                diags_add(&pl->diags, DIAG_ERROR, first->file, first->line,
+                          "release: jemalloc gives memory back itself; set jemalloc.background_thread = true "
+                          "and a short dirty_decay_ms instead");
+                return 0;
+        case FAMILY_MIMALLOC:
+                diags_add(&pl->diags, DIAG_ERROR, first->file, first->line,
+                          "release: a thread cannot make mimalloc give back the program's memory; "
+                          "set mimalloc.purge_delay = 0 instead");
+                return 0;
+        case FAMILY_NONE:
+                diags_add(&pl->diags, DIAG_ERROR, first->file, first->line,
+                          "release: only for glibc and tcmalloc, not for allocator %s", pl->allocator->name);
+                return 0;
+        default:
+                break;
+        }
+        pl->release_library = release_library_path();
+        if (!pl->release_library)
+                return -ENOMEM;
+        if (library_check(pl->release_library, &why) < 0 ||
+            trusted_path(pl->release_library, check_owner, &why) < 0) {
+                diags_add(&pl->diags, DIAG_ERROR, first->file, first->line, "release: %s",
+                          why ? why : pl->release_library);
+                free(why);
+                return 0;
+        }
+        return strv_pushf(&pl->changes, "ALLOCSEL_RELEASE=interval_ms=%lld,min_free_kb=%lld,pid=%d",
+                          plan_setting_int(pl, K_REL_INTERVAL_MS, 1000),
+                          plan_setting_int(pl, K_REL_MIN_FREE_KB, 65536), (int)getpid());
 }
 
 static int add_policy_environment(struct plan *pl)
@@ -149,6 +224,8 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
                                 r = tuning_changes(&pl->policy, pl->allocator, &pl->traits, envp,
                                                    &pl->changes, &pl->diags);
                         if (r == 0)
+                                r = add_release(pl, o->check_owner);
+                        if (r == 0)
                                 r = add_preload(pl, envp);
                         if (r == 0)
                                 r = add_identity(pl);
@@ -170,6 +247,7 @@ void plan_free(struct plan *pl)
         catalog_free(&pl->catalog);
         policy_free(&pl->policy);
         free(pl->library);
+        free(pl->release_library);
         strv_free(&pl->changes);
         diags_free(&pl->diags);
 }

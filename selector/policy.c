@@ -15,7 +15,7 @@
 #include "suggest.h"
 
 static const char *const sections[] = {
-        "glibc", "jemalloc", "tcmalloc", "mimalloc", "profile", "monitor", "environment"
+        "glibc", "jemalloc", "tcmalloc", "mimalloc", "profile", "monitor", "release", "environment"
 };
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 

@@ -383,6 +383,8 @@ fi
 
 . "$here/compare.sh"
 compare_tests
+. "$here/release.sh"
+release_tests
 
 echo "# valgrind: the launcher itself is clean on every path"
 if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null; then

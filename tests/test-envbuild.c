@@ -21,7 +21,7 @@ static void check_preload(const char *old, const char *lib, const char *expected
 {
         char *v = NULL;
 
-        assert_int_equal(preload_edit(old, lib, &cat, &v), 0);
+        assert_int_equal(preload_edit(old, lib, NULL, &cat, &v), 0);
         if (expected)
                 assert_string_equal(v, expected);
         else
@@ -52,6 +52,20 @@ static void test_preload_glibc_removes_all_allocators(void **state)
         check_preload("/x/libjemalloc.so.2 /opt/a.so", NULL, "/opt/a.so");
         check_preload("/x/libjemalloc.so.2 libtcmalloc_minimal.so.4", NULL, NULL);
         check_preload(NULL, NULL, NULL);
+}
+
+static void test_preload_release_helper_after_the_allocator(void **state)
+{
+        char *v = NULL;
+
+        (void)state;
+        assert_int_equal(preload_edit("/opt/a.so /x/libjemalloc.so.2", "/lib/libtcmalloc.so.4",
+                                      "/usr/lib/allocsel/liballocsel-release.so", &cat, &v), 0);
+        assert_string_equal(v, "/lib/libtcmalloc.so.4:/usr/lib/allocsel/liballocsel-release.so:/opt/a.so");
+        free(v);
+        assert_int_equal(preload_edit(NULL, NULL, "/r.so", &cat, &v), 0);
+        assert_string_equal(v, "/r.so");
+        free(v);
 }
 
 static void check_merge(const char *old, char sep, char assign, const char *u1, const char *u2,
@@ -133,6 +147,7 @@ int main(void)
                 cmocka_unit_test(test_preload_chosen_first),
                 cmocka_unit_test(test_preload_other_allocators_removed),
                 cmocka_unit_test(test_preload_glibc_removes_all_allocators),
+                cmocka_unit_test(test_preload_release_helper_after_the_allocator),
                 cmocka_unit_test(test_merge_replaces_in_place_and_appends),
                 cmocka_unit_test(test_merge_key_is_whole_name),
                 cmocka_unit_test(test_env_apply_sets_replaces_unsets),
