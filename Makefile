@@ -36,7 +36,7 @@ CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 CORE_SRCS := strv diag numparse elf_info trust suggest confread policy_keys policy \
              catalog envbuild tuning plan inspect events helper monitor procstat cli report compare compare_output
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
-UNIT_TESTS := test-numparse test-envbuild test-policy test-tuning test-elf test-cli test-trust
+UNIT_TESTS := test-numparse test-envbuild test-policy test-tuning test-elf test-cli test-trust test-release
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 TEST_TOOLS := $(BUILD)/tests/fragment $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 
@@ -64,6 +64,9 @@ $(BUILD)/liballocsel-release.so: selector/release.c | $(BUILD)
 
 $(BUILD)/allocsel-monitor: $(BUILD)/monitor_main.o $(BUILD)/procstat.o $(BUILD)/numparse.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
+
+$(BUILD)/tests/test-release: tests/test-release.c selector/release.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CMOCKA_LIBS) -lpthread -ldl
 
 $(BUILD)/tests/test-%: tests/test-%.c $(CORE_OBJS) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(CONFIG_LIBS) $(CMOCKA_LIBS)
@@ -114,6 +117,7 @@ check: lint check-unit check-integration check-systemd check-packaging check-san
 
 bench: all
 	BUILD=$(BUILD) bash bench/startup.sh
+	BUILD=$(BUILD) bash bench/release.sh
 
 FUZZ_SRCS := $(filter-out helper,$(CORE_SRCS))
 fuzz: | $(BUILD)

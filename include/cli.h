@@ -22,6 +22,7 @@ struct cli {
         char **program;                 /* run, compare: PROGRAM [ARG...], NULL-terminated */
         /* --compare */
         struct strv allocators;         /* --allocators A,B */
+        struct strv policies;           /* --policies SERVICE,SERVICE */
         const char *compare_service;    /* --service */
         long long interval_ms;          /* --interval, default 1000 */
         const char *output;             /* --output, default allocsel-compare */

@@ -10,7 +10,8 @@
 #include "strv.h"
 
 struct compare_options {
-        struct strv allocators;         /* empty: every one found */
+        struct strv allocators;         /* empty: every one found (unless policies are given) */
+        struct strv policies;           /* services whose policies are compared as they are */
         const char *service;            /* apply this service's tuning too */
         long long interval_ms;
         const char *output;
@@ -30,6 +31,7 @@ struct compare_run {
 
 struct compare_entry {
         char *name;
+        bool is_policy;                 /* name is a service: its policy, allocator and all */
         char *skipped;                  /* why it did not run, or NULL */
         struct compare_run *runs;
         int n_runs;

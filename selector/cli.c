@@ -13,7 +13,8 @@ const char cli_usage[] =
         "       allocsel --check [OPTIONS] [SERVICE...]\n"
         "       allocsel --explain [OPTIONS] SERVICE [--json]\n"
         "       allocsel --list [--json]\n"
-        "       allocsel --compare [--allocators A,B,..] [--service NAME] [--interval MS]\n"
+        "       allocsel --compare [--allocators A,B,..] [--policies S,T,..] [--service NAME]\n"
+        "                [--interval MS]\n"
         "                [--output DIR] [--runs N] -- PROGRAM [ARG...]\n"
         "       allocsel --help | --version\n"
         "\n"
@@ -34,7 +35,7 @@ const char cli_usage[] =
 enum {
         OPT_CHECK = 256, OPT_EXPLAIN, OPT_LIST, OPT_COMPARE, OPT_POLICY_DIR, OPT_CONFIG,
         OPT_ALLOCATOR, OPT_STRICT, OPT_NO_MONITOR, OPT_JSON, OPT_HELP, OPT_VERSION,
-        OPT_ALLOCATORS, OPT_SERVICE, OPT_INTERVAL, OPT_OUTPUT, OPT_RUNS,
+        OPT_ALLOCATORS, OPT_SERVICE, OPT_INTERVAL, OPT_OUTPUT, OPT_RUNS, OPT_POLICIES,
 };
 
 static const struct option options[] = {
@@ -55,6 +56,7 @@ static const struct option options[] = {
         { "interval", required_argument, NULL, OPT_INTERVAL },
         { "output", required_argument, NULL, OPT_OUTPUT },
         { "runs", required_argument, NULL, OPT_RUNS },
+        { "policies", required_argument, NULL, OPT_POLICIES },
         { NULL, 0, NULL, 0 },
 };
 
@@ -91,6 +93,9 @@ static int parse_option(struct cli *c, int opt, const char **ret_error)
         case OPT_ALLOCATORS:
                 c->compare_options_given = true;
                 return strv_split(&c->allocators, optarg, ",");
+        case OPT_POLICIES:
+                c->compare_options_given = true;
+                return strv_split(&c->policies, optarg, ",");
         case OPT_SERVICE: c->compare_service = optarg; c->compare_options_given = true; return 0;
         case OPT_OUTPUT: c->output = optarg; c->compare_options_given = true; return 0;
         case OPT_INTERVAL:
@@ -161,7 +166,7 @@ static int check_positionals(struct cli *c, int argc, char **argv, const char **
                 }
         }
         if (c->compare_options_given && c->mode != MODE_COMPARE) {
-                *ret_error = "--allocators, --service, --interval, --output and --runs go with --compare";
+                *ret_error = "--allocators, --policies, --service, --interval, --output and --runs go with --compare";
                 return -EINVAL;
         }
         if (c->compare_service && !service_name_valid(c->compare_service)) {
@@ -172,6 +177,11 @@ static int check_positionals(struct cli *c, int argc, char **argv, const char **
                 *ret_error = "SERVICE must be 1-255 characters of [A-Za-z0-9_.@:-], not . or ..";
                 return -EINVAL;
         }
+        for (size_t i = 0; i < c->policies.n; i++)
+                if (!service_name_valid(c->policies.v[i])) {
+                        *ret_error = "--policies takes service names: 1-255 characters of [A-Za-z0-9_.@:-]";
+                        return -EINVAL;
+                }
         for (int i = 0; i < c->n_services; i++)
                 if (!service_name_valid(c->services[i])) {
                         *ret_error = "SERVICE must be 1-255 characters of [A-Za-z0-9_.@:-], not . or ..";
@@ -230,4 +240,5 @@ void cli_free(struct cli *c)
 {
         strv_free(&c->policy_dirs);
         strv_free(&c->allocators);
+        strv_free(&c->policies);
 }

@@ -46,7 +46,7 @@ static int choose_allocators(const struct plan_options *o, const struct compare_
         struct catalog c;
         struct diags d = { 0 };
 
-        if (co->allocators.n > 0) {
+        if (co->allocators.n > 0 || co->policies.n > 0) {
                 for (size_t i = 0; i < co->allocators.n; i++)
                         if (strv_push(names, co->allocators.v[i]) < 0)
                                 return -ENOMEM;
@@ -87,6 +87,20 @@ static void add_point(struct compare_run *r, long long t, long long rss)
         r->rss_kb[r->n++] = rss;
 }
 
+/* The release helper runs only in the PID its variable names: this one. */
+static void bind_release_pid(char **env)
+{
+        static char entry[256];
+
+        for (char **e = env; e && *e; e++) {
+                char *pid = strncmp(*e, "ALLOCSEL_RELEASE=", 17) == 0 ? strstr(*e, "pid=") : NULL;
+
+                if (pid && snprintf(entry, sizeof(entry), "%.*spid=%d", (int)(pid - *e), *e, (int)getpid()) <
+                                   (int)sizeof(entry))
+                        *e = entry;
+        }
+}
+
 static pid_t start_program(const struct compare_options *co, char **env, const char *log)
 {
         pid_t pid = fork();
@@ -104,6 +118,7 @@ static pid_t start_program(const struct compare_options *co, char **env, const c
                         dup2(out, STDOUT_FILENO);
                         dup2(out, STDERR_FILENO);
                 }
+                bind_release_pid(env);
                 execvpe(co->program[0], co->program, env);
                 dprintf(STDERR_FILENO, "allocsel: cannot run %s: %s\n", co->program[0], strerror(errno));
                 _exit(errno == ENOENT ? 127 : 126);
@@ -190,8 +205,8 @@ static void run_allocator(const struct plan_options *o, const struct compare_opt
         struct strv env = { 0 };
         struct plan pl;
 
-        po.allocator = e->name;
-        if (plan_make(&pl, &po, co->service ? co->service : "compare", envp) < 0) {
+        po.allocator = e->is_policy ? o->allocator : e->name;
+        if (plan_make(&pl, &po, e->is_policy ? e->name : co->service ? co->service : "compare", envp) < 0) {
                 e->skipped = strdup("out of memory");
                 return;
         }
@@ -255,7 +270,7 @@ int compare_main(const struct plan_options *o, const struct compare_options *co,
         int r;
 
         /* 1. Which allocators, and where the results go. */
-        if (choose_allocators(o, co, &names) < 0 || names.n == 0) {
+        if (choose_allocators(o, co, &names) < 0 || names.n + co->policies.n == 0) {
                 fprintf(stderr, "allocsel: no allocator to compare\n");
                 return 1;
         }
@@ -278,9 +293,12 @@ int compare_main(const struct plan_options *o, const struct compare_options *co,
         sigaction(SIGTERM, &sa, NULL);
 
         /* 3. Run each allocator in turn; a skipped or failing one does not stop the others. */
-        c.v = calloc(names.n, sizeof(*c.v));
-        for (size_t i = 0; c.v && i < names.n && !interrupted; i++) {
-                c.v[c.n].name = strdup(names.v[i]);
+        c.v = calloc(names.n + co->policies.n, sizeof(*c.v));
+        for (size_t i = 0; c.v && i < names.n + co->policies.n && !interrupted; i++) {
+                bool policy = i >= names.n;
+
+                c.v[c.n].name = strdup(policy ? co->policies.v[i - names.n] : names.v[i]);
+                c.v[c.n].is_policy = policy;
                 run_allocator(o, co, envp, csv, &c.v[c.n]);
                 c.n++;
         }

@@ -174,7 +174,8 @@ int main(int argc, char **argv)
                 break;
         case MODE_COMPARE: {
                 struct compare_options co = {
-                        .allocators = c.allocators, .service = c.compare_service, .interval_ms = c.interval_ms,
+                        .allocators = c.allocators, .policies = c.policies,
+                        .service = c.compare_service, .interval_ms = c.interval_ms,
                         .output = c.output, .runs = (int)c.runs, .program = c.program,
                 };
 

@@ -43,5 +43,5 @@ const struct key_spec policy_keys[K__COUNT] = {
         [K_MON_LOG_SAMPLES]      = { "monitor", "log_samples", VK_BOOL, 0, 1, 0, 0, NULL },
         [K_REL_ENABLED]          = { "release", "enabled", VK_BOOL, 0, 1, 0, 0, NULL },
         [K_REL_INTERVAL_MS]      = { "release", "interval_ms", VK_INT, 100, HOUR_MS, 0, 0, NULL },
-        [K_REL_MIN_FREE_KB]      = { "release", "min_free_kb", VK_SIZE, 0, 16LL << 20, 0, 0, NULL },
+        [K_REL_MIN_FREE_KB]      = { "release", "min_free_kb", VK_INT, 0, 16LL << 20, 0, 0, NULL },
 };

