@@ -198,11 +198,11 @@ static int run_once(const struct compare_options *co, const char *name, int run,
         return 0;
 }
 
-static void run_allocator(const struct plan_options *o, const struct compare_options *co, char **envp,
-                          FILE *csv, struct compare_entry *e)
+/* The environment a policy for this entry would produce, or why none. */
+static void prepare(const struct plan_options *o, const struct compare_options *co, char **envp,
+                    struct compare_entry *e, struct strv *env)
 {
         struct plan_options po = *o;
-        struct strv env = { 0 };
         struct plan pl;
 
         po.allocator = e->is_policy ? o->allocator : e->name;
@@ -214,16 +214,13 @@ static void run_allocator(const struct plan_options *o, const struct compare_opt
                 const struct diag *d = diags_first(&pl.diags, DIAG_ERROR);
 
                 e->skipped = d ? diag_format(d) : strdup("policy error");
-        } else if (env_apply(envp, &pl.changes, &env) < 0) {
+        } else if (env_apply(envp, &pl.changes, env) < 0) {
                 e->skipped = strdup("out of memory");
         } else {
                 e->runs = calloc((size_t)co->runs, sizeof(*e->runs));
-                for (int run = 1; e->runs && run <= co->runs && !interrupted; run++) {
-                        if (run_once(co, e->name, run, env.v, csv, &e->runs[run - 1]) == 0)
-                                e->n_runs = run;
-                }
+                if (!e->runs)
+                        e->skipped = strdup("out of memory");
         }
-        strv_free(&env);
         plan_free(&pl);
 }
 
@@ -265,7 +262,7 @@ int compare_main(const struct plan_options *o, const struct compare_options *co,
 {
         struct sigaction sa = { .sa_handler = on_signal };
         struct comparison c = { 0 };
-        struct strv names = { 0 };
+        struct strv names = { 0 }, *envs;
         FILE *csv;
         int r;
 
@@ -294,14 +291,24 @@ int compare_main(const struct plan_options *o, const struct compare_options *co,
 
         /* 3. Run each allocator in turn; a skipped or failing one does not stop the others. */
         c.v = calloc(names.n + co->policies.n, sizeof(*c.v));
-        for (size_t i = 0; c.v && i < names.n + co->policies.n && !interrupted; i++) {
+        envs = calloc(names.n + co->policies.n, sizeof(*envs));
+        for (size_t i = 0; c.v && envs && i < names.n + co->policies.n; i++) {
                 bool policy = i >= names.n;
 
                 c.v[c.n].name = strdup(policy ? co->policies.v[i - names.n] : names.v[i]);
                 c.v[c.n].is_policy = policy;
-                run_allocator(o, co, envp, csv, &c.v[c.n]);
+                prepare(o, co, envp, &c.v[c.n], &envs[c.n]);
                 c.n++;
         }
+        /* Run 1 of every entry, then run 2 of every entry...: drift on a
+         * shared machine then spreads over all of them alike. */
+        for (int run = 1; run <= co->runs && !interrupted; run++)
+                for (size_t i = 0; i < c.n && !interrupted; i++)
+                        if (!c.v[i].skipped && run_once(co, c.v[i].name, run, envs[i].v, csv, &c.v[i].runs[run - 1]) == 0)
+                                c.v[i].n_runs = run;
+        for (size_t i = 0; envs && i < c.n; i++)
+                strv_free(&envs[i]);
+        free(envs);
         c.interrupted = interrupted != 0;
         fclose(csv);
 
