@@ -15,8 +15,7 @@ printf 'allocator = "glibc";\n' > "$policies/glibc.conf"
 cp conf/low-rss-glibc.conf "$policies/glibc-release.conf"
 cp conf/low-rss-jemalloc.conf "$policies/jemalloc-policy.conf"
 printf 'allocator = "tcmalloc-minimal";\n' > "$policies/tcmalloc.conf"
-printf 'allocator = "tcmalloc-minimal";\nrelease = { interval_ms = 1000; min_free_kb = 65536; };\n' \
-        > "$policies/tcmalloc-release.conf"
+cp conf/low-rss-tcmalloc.conf "$policies/tcmalloc-release.conf"
 chmod 644 "$policies"/*.conf
 
 echo "release helper: python3 bench/ssl_contexts.py $tasks 5 under each policy ($runs run(s) each)"
