@@ -167,15 +167,15 @@ static void svg_axes(FILE *f, double max_s, double max_mib)
                 W - RIGHT, H - BOTTOM);
         fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", LEFT, TOP, LEFT,
                 H - BOTTOM);
-        for (double x = 0; x <= max_s + 1e-9; x += xs) {
-                double px = LEFT + x / max_s * (W - LEFT - RIGHT);
+        for (int k = 0; k * xs <= max_s + 1e-9; k++) {
+                double x = k * xs, px = LEFT + x / max_s * (W - LEFT - RIGHT);
 
                 fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>\n", px, TOP, px,
                         H - BOTTOM);
                 fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>\n", px, H - BOTTOM + 18, x);
         }
-        for (double y = 0; y <= max_mib + 1e-9; y += ys) {
-                double py = H - BOTTOM - y / max_mib * (H - TOP - BOTTOM);
+        for (int k = 0; k * ys <= max_mib + 1e-9; k++) {
+                double y = k * ys, py = H - BOTTOM - y / max_mib * (H - TOP - BOTTOM);
 
                 fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", LEFT, py,
                         W - RIGHT, py);
@@ -209,7 +209,7 @@ int compare_write_svg(const struct comparison *c, const struct compare_options *
                    "font-family=\"sans-serif\" font-size=\"13\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
                 W, H, W, H);
         fprintf(f, "<text x=\"%d\" y=\"28\" font-size=\"16\">RSS over time: ", LEFT);
-        for (int i = 0; co->program[i] && i < 6; i++) {
+        for (int i = 0; i < 6 && co->program[i]; i++) {
                 xml_text(f, co->program[i]);
                 fputc(' ', f);
         }

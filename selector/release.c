@@ -175,7 +175,7 @@ static void start_thread(void)
         pthread_sigmask(SIG_SETMASK, &all, &old);
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_attr_setstacksize(&attr, 64 * 1024);
+        pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
         if (pthread_create(&thread, &attr, release_loop, NULL) == 0)
                 pthread_setname_np(thread, "allocsel-trim");
         pthread_attr_destroy(&attr);

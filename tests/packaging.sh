@@ -76,7 +76,8 @@ rpmbuild -bb --nodeps --define "_topdir $work/rpm" --define "debug_package %{nil
 expect_eq "rpmbuild -bb builds" 0 "$?"
 rpmfile=$(find "$work/rpm/RPMS" -name "allocsel-$version-*.rpm" | head -1)
 files=$(rpm -qlp "$rpmfile" 2>/dev/null)
-for f in /usr/bin/allocsel /usr/libexec/allocsel/allocsel-monitor /usr/lib/allocsel/liballocsel-release.so \
+libdir=$(rpm --eval '%{_libdir}')
+for f in /usr/bin/allocsel /usr/libexec/allocsel/allocsel-monitor "$libdir/allocsel/liballocsel-release.so" \
         /usr/share/man/man1/allocsel.1 \
         /usr/share/man/man5/allocsel.d.5 /usr/lib/systemd/catalog/allocsel.catalog /etc/allocsel.d \
         /etc/allocsel.d/default.conf; do
