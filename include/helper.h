@@ -5,7 +5,11 @@
 
 #include "events.h"
 
-/* Where allocsel-monitor is: beside allocsel (a build tree), else LIBEXECDIR. */
+/* A file shipped with allocsel: beside the allocsel binary (a build tree),
+ * else in installed_dir. Returns 0, or -errno when neither is readable. */
+int companion_path(const char *name, const char *installed_dir, char **ret);
+
+/* Where allocsel-monitor is. */
 int helper_path(char **ret);
 
 /* Starts the helper, detached, with extra arguments and then "--" and the

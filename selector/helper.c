@@ -22,23 +22,29 @@
 #endif
 #define HELPER_NAME "allocsel-monitor"
 
-int helper_path(char **ret)
+int companion_path(const char *name, const char *installed_dir, char **ret)
 {
         char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
         if (n > 0) {
                 self[n] = '\0';
-                if (asprintf(ret, "%s/" HELPER_NAME, dirname(self)) < 0)
+                if (asprintf(ret, "%s/%s", dirname(self), name) < 0)
                         return -ENOMEM;
-                if (access(*ret, X_OK) == 0)
+                if (access(*ret, R_OK) == 0)
                         return 0;
                 free(*ret);
         }
-        *ret = strdup(LIBEXECDIR "/allocsel/" HELPER_NAME);
-        if (!*ret)
+        if (asprintf(ret, "%s/%s", installed_dir, name) < 0)
                 return -ENOMEM;
-        return access(*ret, X_OK) == 0 ? 0 : -errno;
+        return access(*ret, R_OK) == 0 ? 0 : -errno;
+}
+
+int helper_path(char **ret)
+{
+        int r = companion_path(HELPER_NAME, LIBEXECDIR "/allocsel", ret);
+
+        return r == 0 && access(*ret, X_OK) < 0 ? -errno : r;
 }
 
 /* Everything the helper's start needs, prepared before the vfork so that

@@ -1,14 +1,13 @@
 /* From a service name to a plan: read allocsel.conf and the policy, choose
  * the allocator, find and check its library, translate the tuning. */
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "envbuild.h"
+#include "helper.h"
 #include "plan.h"
 #include "trust.h"
 #include "tuning.h"
@@ -98,23 +97,6 @@ static int add_preload(struct plan *pl, char *const *envp)
 #endif
 #define RELEASE_LIBRARY "liballocsel-release.so"
 
-/* Beside allocsel (a build tree), else where make install puts it. */
-static char *release_library_path(void)
-{
-        char self[PATH_MAX], *path;
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-        if (n > 0) {
-                self[n] = '\0';
-                if (asprintf(&path, "%s/" RELEASE_LIBRARY, dirname(self)) < 0)
-                        return NULL;
-                if (access(path, R_OK) == 0)
-                        return path;
-                free(path);
-        }
-        return strdup(RELEASELIBDIR "/" RELEASE_LIBRARY);
-}
-
 static bool release_wanted(const struct policy *p)
 {
         if (p->s[K_REL_ENABLED].set)
@@ -150,8 +132,8 @@ static int add_release(struct plan *pl, bool check_owner)
         default:
                 break;
         }
-        pl->release_library = release_library_path();
-        if (!pl->release_library)
+        /* a missing library is reported by library_check below, naming the path */
+        if (companion_path(RELEASE_LIBRARY, RELEASELIBDIR, &pl->release_library) == -ENOMEM)
                 return -ENOMEM;
         if (library_check(pl->release_library, &why) < 0 ||
             trusted_path(pl->release_library, check_owner, &why) < 0) {

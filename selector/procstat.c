@@ -53,26 +53,39 @@ int proc_read_status(pid_t pid, struct proc_sample *ret)
         return ret->rss_kb < 0 ? -ESRCH : 0;
 }
 
-int proc_read_stat(pid_t pid, unsigned long long *ret_start, char *ret_state)
+/* Fields 3 (state) to 24 of /proc/PID/stat into f[3..24], state as a letter.
+ * The command name may hold spaces and ')': fields start after the last ')'. */
+static int read_stat_fields(pid_t pid, unsigned long long f[25], char *ret_state)
 {
         char buf[1024], *p;
         int r = read_small(pid, "stat", buf, sizeof(buf));
 
         if (r < 0)
                 return r;
-        /* the command name may hold spaces and ')': fields start after the last ')' */
         p = strrchr(buf, ')');
         if (!p || p[1] != ' ')
                 return -EBADMSG;
         p += 2;
         *ret_state = *p;
-        for (int field = 3; field < 22; field++) {
+        for (int field = 3; field <= 24; field++) {
+                if (field > 3)
+                        f[field] = strtoull(p, NULL, 10);
                 p = strchr(p, ' ');
                 if (!p)
-                        return -EBADMSG;
+                        return field == 24 ? 0 : -EBADMSG;
                 p++;
         }
-        *ret_start = strtoull(p, NULL, 10);
+        return 0;
+}
+
+int proc_read_stat(pid_t pid, unsigned long long *ret_start, char *ret_state)
+{
+        unsigned long long f[25] = { 0 };
+        int r = read_stat_fields(pid, f, ret_state);
+
+        if (r < 0)
+                return r;
+        *ret_start = f[22];
         return 0;
 }
 
@@ -116,27 +129,15 @@ int proc_maps_has(pid_t pid, dev_t dev, ino_t ino, const char *resolved_path, bo
         return 0;
 }
 
-/* Fields 10-13 (faults), 23 (vsize, bytes) and 24 (rss, pages) of /proc/PID/stat. */
+/* Faults (fields 10-13), vsize (23, bytes) and rss (24, pages). */
 static int add_process(pid_t pid, struct tree_sample *t)
 {
-        char buf[1024], *p;
         unsigned long long f[25] = { 0 };
-        int r = read_small(pid, "stat", buf, sizeof(buf));
+        char state;
+        int r = read_stat_fields(pid, f, &state);
 
         if (r < 0)
                 return r;
-        p = strrchr(buf, ')');
-        if (!p)
-                return -EBADMSG;
-        p += 2;
-        /* p is at field 3 (state); fields 4.. are numbers */
-        for (int field = 3; field <= 24 && p; field++) {
-                if (field > 3)
-                        f[field] = strtoull(p, NULL, 10);
-                p = strchr(p, ' ');
-                if (p)
-                        p++;
-        }
         t->minflt += (long long)(f[10] + f[11]);
         t->majflt += (long long)(f[12] + f[13]);
         t->vsz_kb += (long long)(f[23] / 1024);
