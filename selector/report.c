@@ -105,9 +105,10 @@ static void explain_text(const struct plan *pl)
         for (size_t i = 0; i < pl->policy.files.n; i++)
                 printf("%s%s", i ? " " : "", pl->policy.files.v[i]);
         printf("%s\n", pl->policy.files.n ? "" : "(no file: glibc, environment untouched)");
-        if (pl->allocator)
-                printf("allocator:  %s%s%s:%d%s\n", pl->allocator->name, a->set ? " (from " : "",
-                       a->set ? a->file : "", a->set ? a->line : 0, a->set ? ")" : "");
+        if (pl->allocator && a->set)
+                printf("allocator:  %s (from %s:%d)\n", pl->allocator->name, a->file, a->line);
+        else if (pl->allocator)
+                printf("allocator:  %s (default)\n", pl->allocator->name);
         printf("library:    %s", pl->library ? pl->library : "(none)");
         if (pl->traits.version[0])
                 printf(" (version %s)", pl->traits.version);
@@ -119,8 +120,8 @@ static void explain_text(const struct plan *pl)
         for (size_t i = 0; i < pl->diags.n; i++) {
                 char *line = diag_format(&pl->diags.v[i]);
 
-                printf("%s%s%s\n", pl->diags.v[i].level == DIAG_ERROR ? "error:      " : "warning:    ",
-                       line ? line : "", "");
+                printf("%s%s\n", pl->diags.v[i].level == DIAG_ERROR ? "error:      " : "warning:    ",
+                       line ? line : "");
                 free(line);
         }
         printf("outcome:    %s\n", pl->refuse ? "refuse to start (exit 78)" :

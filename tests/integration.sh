@@ -369,7 +369,10 @@ python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["allocator
         && pass "--explain --json is valid JSON with the plan" || fail "--explain --json" "$out"
 run --explain je
 expect_has "--explain names the files read" "policy:     $pd/je.conf" "$out"
+expect_has "--explain says where the allocator comes from" "allocator:  jemalloc (from $pd/je.conf:1)" "$out"
 expect_has "--explain names every variable" "MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,narenas:3" "$out"
+run --explain nothing-set
+expect_has "--explain says when the allocator is the default" "allocator:  glibc (default)" "$out"
 run --list --json
 python3 -c 'import json,sys; d={a["name"]:a for a in json.loads(sys.stdin.read())}; assert d["jemalloc"]["found"] and d["jemalloc"]["version"]=="5.3.0" and d["tcmalloc"]["version"]=="2.10", d' <<<"$out" \
         && pass "--list --json finds each allocator with its version" || fail "--list --json" "$out"
