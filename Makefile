@@ -33,7 +33,7 @@ SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd)
 CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 
 # Everything but main.c, so the unit tests link the same objects.
-CORE_SRCS := strv diag numparse elf_info trust suggest confread policy_keys policy \
+CORE_SRCS := strv diag numparse companion elf_info trust suggest confread policy_keys policy \
              catalog envbuild tuning plan inspect events helper monitor procstat cli report compare compare_output
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
 UNIT_TESTS := test-numparse test-envbuild test-policy test-tuning test-elf test-cli test-trust test-release

@@ -5,10 +5,6 @@
 
 #include "events.h"
 
-/* A file shipped with allocsel: beside the allocsel binary (a build tree),
- * else in installed_dir. Returns 0, or -errno when neither is readable. */
-int companion_path(const char *name, const char *installed_dir, char **ret);
-
 /* Where allocsel-monitor is. */
 int helper_path(char **ret);
 

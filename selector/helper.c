@@ -15,30 +15,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "companion.h"
 #include "helper.h"
 
 #ifndef LIBEXECDIR
 #define LIBEXECDIR "/usr/libexec"
 #endif
 #define HELPER_NAME "allocsel-monitor"
-
-int companion_path(const char *name, const char *installed_dir, char **ret)
-{
-        char self[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-        if (n > 0) {
-                self[n] = '\0';
-                if (asprintf(ret, "%s/%s", dirname(self), name) < 0)
-                        return -ENOMEM;
-                if (access(*ret, R_OK) == 0)
-                        return 0;
-                free(*ret);
-        }
-        if (asprintf(ret, "%s/%s", installed_dir, name) < 0)
-                return -ENOMEM;
-        return access(*ret, R_OK) == 0 ? 0 : -errno;
-}
 
 int helper_path(char **ret)
 {

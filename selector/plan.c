@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "envbuild.h"
-#include "helper.h"
+#include "companion.h"
 #include "plan.h"
 #include "trust.h"
 #include "tuning.h"
