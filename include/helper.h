@@ -1,5 +1,5 @@
-/* The helper process: allocsel-monitor, detached before exec so that it is
- * never a child of the program, and the only part linked with libsystemd. */
+/* The helper process: allocsel-monitor, detached so that it is never a
+ * child of the program, and the only part linked with libsystemd. */
 #ifndef ALLOCSEL_HELPER_H
 #define ALLOCSEL_HELPER_H
 
@@ -14,5 +14,15 @@ int helper_path(char **ret);
  * shares our stderr (its log channel when there is no journal). */
 int helper_spawn(const char *path, const struct strv *args, const struct event *ev, int pass_fd,
                  bool keep_stderr);
+
+/* The same, for when this process is about to exec the program: the helper
+ * waits, blocked, until the exec has happened and only then starts, so
+ * that the program's start never waits for it. Nothing of what is passed
+ * here is needed afterwards. */
+int helper_start_at_exec(const char *path, const struct strv *args, const struct event *ev, int pass_fd,
+                         bool keep_stderr);
+
+/* The exec failed: the waiting helper (if any) leaves without running. */
+void helper_exec_failed(void);
 
 #endif

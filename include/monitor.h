@@ -9,8 +9,11 @@
 #include "plan.h"
 
 /* Sends the started event and, with watch, starts watching this PID.
- * journal: whether the journal listens (else the helper writes to stderr).
+ * journal: whether the journal listens (else the helper writes to stderr);
+ * at_exec: this process execs the program next (helper_exec_failed() if
+ * that fails), so the helper may start once it has.
  * Returns 0 or -errno (the caller then reports the event itself). */
-int monitor_launch(const struct plan *pl, const struct event *started, bool watch, bool journal);
+int monitor_launch(const struct plan *pl, const struct event *started, bool watch, bool journal,
+                   bool at_exec);
 
 #endif

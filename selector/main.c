@@ -13,6 +13,7 @@
 #include "compare.h"
 #include "envbuild.h"
 #include "events.h"
+#include "helper.h"
 #include "inspect.h"
 #include "monitor.h"
 #include "plan.h"
@@ -55,16 +56,17 @@ static int plan_options_from(const struct cli *c, struct plan_options *o)
 }
 
 /* To the journal through the detached helper, else to stderr; with watch
- * the helper stays as the monitor. Warnings are echoed on a terminal so
- * that an operator trying a policy sees them. */
-static void log_event(const struct plan *pl, const struct event *ev, int priority, bool watch)
+ * the helper stays as the monitor; with at_exec it starts once we have
+ * exec'd. Warnings are echoed on a terminal so that an operator trying a
+ * policy sees them. */
+static void log_event(const struct plan *pl, const struct event *ev, int priority, bool watch, bool at_exec)
 {
         bool journal = journal_available(), sent = false;
 
         if (!journal || (priority <= 4 && isatty(STDERR_FILENO)))
                 event_print(ev, STDERR_FILENO);
         if (journal || watch)
-                sent = monitor_launch(pl, ev, watch, journal) == 0;
+                sent = monitor_launch(pl, ev, watch, journal, at_exec) == 0;
         if (!sent && journal)
                 event_print(ev, STDERR_FILENO); /* never lose it */
         if (!sent && watch)
@@ -74,10 +76,14 @@ static void log_event(const struct plan *pl, const struct event *ev, int priorit
 
 static int exec_program(const char *path, char **argv, char **envp)
 {
+        int e;
+
         execve(path, argv, envp);
+        e = errno;
+        helper_exec_failed(); /* no started event for what did not start */
         /* like env(1): a vanished file (or interpreter) is "not found" */
-        fprintf(stderr, "allocsel: cannot run %s: %s\n", path, strerror(errno));
-        return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+        fprintf(stderr, "allocsel: cannot run %s: %s\n", path, strerror(e));
+        return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
 }
 
 static int run(const struct cli *c, const struct plan_options *o)
@@ -106,7 +112,7 @@ static int run(const struct cli *c, const struct plan_options *o)
         /* 3. Policy errors: refuse when asked to, else start untouched. */
         if (pl.fallback) {
                 (void)event_fallback(&ev, &pl, path, pl.refuse);
-                log_event(&pl, &ev, pl.refuse ? 3 : 4, false);
+                log_event(&pl, &ev, pl.refuse ? 3 : 4, false, !pl.refuse);
                 event_free(&ev);
                 r = pl.refuse ? EX_CONFIG : exec_program(path, c->program, environ);
                 free(path);
@@ -121,13 +127,13 @@ static int run(const struct cli *c, const struct plan_options *o)
         }
 
         /* 5. Log what will run, then become the program. */
-        (void)event_started(&ev, &pl, path, getpid(), skipped);
-        log_event(&pl, &ev, skipped ? 4 : 6, !c->no_monitor && plan_monitor_enabled(&pl));
-        event_free(&ev);
         if (!skipped && env_apply(environ, &pl.changes, &envp) < 0) {
                 fprintf(stderr, "allocsel: out of memory\n");
                 return EXIT_CANNOT_EXECUTE;
         }
+        (void)event_started(&ev, &pl, path, getpid(), skipped);
+        log_event(&pl, &ev, skipped ? 4 : 6, !c->no_monitor && plan_monitor_enabled(&pl), true);
+        event_free(&ev);
         r = exec_program(path, c->program, skipped ? environ : envp.v);
         strv_free(&envp);
         free(skipped);

@@ -36,7 +36,8 @@ static int monitor_args(const struct plan *pl, int pidfd, bool journal, struct s
         return r;
 }
 
-int monitor_launch(const struct plan *pl, const struct event *started, bool watch, bool journal)
+int monitor_launch(const struct plan *pl, const struct event *started, bool watch, bool journal,
+                   bool at_exec)
 {
         struct strv args = { 0 };
         char *helper = NULL;
@@ -49,7 +50,7 @@ int monitor_launch(const struct plan *pl, const struct event *started, bool watc
                 r = monitor_args(pl, pidfd, journal, &args);
         }
         if (r == 0)
-                r = helper_spawn(helper, &args, started, pidfd, !journal);
+                r = (at_exec ? helper_start_at_exec : helper_spawn)(helper, &args, started, pidfd, !journal);
         if (pidfd >= 0)
                 close(pidfd);
         strv_free(&args);

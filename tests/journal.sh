@@ -99,6 +99,39 @@ journal_tests() {
                 "$(jfield "$rec" MESSAGE_ID)"
         expect_eq "journal: refused PRIORITY error" 3 "$(jfield "$rec" PRIORITY)"
 
+        # The helper starts only once allocsel has exec'd the program: an exec
+        # that fails leaves neither a started record nor a waiting helper.
+        cp "$pd/je.conf" "$pd/$svc-noexec.conf"
+        printf '\177ELF\002not really' > "$work/not-a-program"
+        chmod 755 "$work/not-a-program"
+        run "$svc-noexec" "$work/not-a-program"
+        expect_eq "journal: failed exec exits 126" 126 "$rc"
+        expect_has "journal: failed exec says why" "cannot run $work/not-a-program: Exec format error" "$err"
+        # a later run's record arrives, and still none for the failed one
+        cp "$pd/je.conf" "$pd/$svc-marker.conf"
+        run --no-monitor "$svc-marker" true
+        journal_wait "ALLOCSEL_SERVICE=$svc-marker" 1 >/dev/null
+        expect_eq "journal: no started record for a program that did not start" "" \
+                "$(journalctl -o json --no-pager "ALLOCSEL_SERVICE=$svc-noexec" 2>/dev/null)"
+        expect_eq "journal: no helper left waiting after a failed exec" "" \
+                "$(for p in $(pgrep -f -- "$svc-noexec"); do
+                        [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = Z ] || echo "$p"; done)"
+        rm -f "$pd/$svc-noexec.conf" "$pd/$svc-marker.conf"
+
+        # valgrind refuses the clone that waits for the exec: the helper is
+        # then spawned at once, and the record still arrives
+        if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null; then
+                cp "$pd/je.conf" "$pd/$svc-vg.conf"
+                run_capture valgrind -q "$allocsel" --policy-dir "$pd" --no-monitor "$svc-vg" true
+                expect_eq "journal: under valgrind the program runs" 0 "$rc"
+                expect_has "journal: under valgrind the waiting clone is refused" "Unsupported clone" "$err"
+                rec=$(journal_wait "ALLOCSEL_SERVICE=$svc-vg" 1 | head -1)
+                expect_eq "journal: the helper spawned at once still logs the start" \
+                        "$(sed -n 's/.*MESSAGE_ID_STARTED *"\(.*\)"/\1/p' "$top/include/messages.h")" \
+                        "$(jfield "$rec" MESSAGE_ID)"
+                rm -f "$pd/$svc-vg.conf"
+        fi
+
         # No helper to hand the event to: it must reach stderr, not vanish.
         mkdir -m 755 "$work/lonely"
         cp "$allocsel" "$work/lonely/allocsel"
