@@ -268,21 +268,20 @@ int helper_start_at_exec(const char *path, const struct strv *args, const struct
         int r;
 
         r = pending_setup(path, args, ev, pass_fd, keep_stderr);
-        /* The stack is the helper's until it execs; never unmapped here, as
-         * the helper may still be on it when allocsel carries on. */
+        /* The stack is the helper's until it execs; never unmapped once a
+         * helper runs, as it may still be on it when allocsel carries on. */
         stack = r == 0 ? mmap(NULL, CLONE_STACK_SIZE, PROT_READ | PROT_WRITE,
                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0) : MAP_FAILED;
-        if (stack == MAP_FAILED) {
-                pending_free();
-                return helper_spawn(path, args, ev, pass_fd, keep_stderr);
+        if (stack != MAP_FAILED) {
+                child = vfork(); /* NOLINT(clang-analyzer-security.insecureAPI.vfork): see the top of this file */
+                if (child == 0)
+                        _exit(intermediate(stack + CLONE_STACK_SIZE)); /* NOLINT(clang-analyzer-unix.Vfork) */
+                r = reap_intermediate(child);
+                if (r < 0)
+                        munmap(stack, CLONE_STACK_SIZE); /* no helper runs on it */
         }
-        child = vfork(); /* NOLINT(clang-analyzer-security.insecureAPI.vfork): see the top of this file */
-        if (child == 0)
-                _exit(intermediate(stack + CLONE_STACK_SIZE)); /* NOLINT(clang-analyzer-unix.Vfork) */
-        r = reap_intermediate(child);
-        if (r < 0) {
+        if (stack == MAP_FAILED || r < 0) {
                 pending_free();
-                munmap(stack, CLONE_STACK_SIZE); /* no helper runs on it */
                 return helper_spawn(path, args, ev, pass_fd, keep_stderr);
         }
         /* The helper has its own copies of these descriptors. pending itself
