@@ -92,6 +92,8 @@ EOF2
         if command -v script >/dev/null; then
                 tty_out=$(script -qec "$allocsel --compare --allocators glibc --interval 50 --output $cmp-tty -- $eater 1 300" /dev/null)
                 expect_has "compare: progress on a terminal" "run 1/1" "$tty_out"
+        else
+                skip "compare: progress on a terminal" "no script(1)"
         fi
 
         echo "# --compare: SIGINT in the middle"

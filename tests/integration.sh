@@ -43,6 +43,10 @@ policy() { # policy NAME <<< text
 run() { run_capture "$allocsel" --policy-dir "$pd" --config "$work/none.conf" "$@"; }
 value() { sed -n "s/^$1=//p" <<<"$out" | head -1; }
 
+echo "# the test library"
+expect_eq "lib.sh: the closing line counts skips" "0 passed, 0 failed, 1 skipped" \
+        "$(bash -c '. "$1"; skip x y >/dev/null; finish | tail -1' _ "$here/lib.sh")"
+
 echo "# command line and exit statuses"
 run; expect_eq "no arguments is a usage error" 2 "$rc"
 expect_has "usage error says what is missing" "missing SERVICE" "$err"
@@ -75,9 +79,11 @@ if [ "$is_root" = yes ] && command -v setpriv >/dev/null; then
         # at exit: the status is the plain build's to check.
         if [ -z "${SANITIZED:-}" ]; then
                 expect_eq "set-user-ID exit status" 126 "$rc"
+        else
+                skip "set-user-ID exit status" "a set-ID sanitizer build aborts in LeakSanitizer"
         fi
 else
-        echo "skip set-user-ID refusal: needs root"
+        skip "set-user-ID refusal" "needs root and setpriv"
 fi
 
 echo "# every allocator, asked from inside the program"
@@ -307,7 +313,7 @@ if command -v setcap >/dev/null && cp "$probe" "$work/probe-cap" && setcap cap_n
         run je "$work/probe-cap"
         expect_has "file-capability program: warning" "has file capabilities" "$err"
 else
-        echo "skip file capabilities: setcap unavailable"
+        skip "file capabilities" "setcap unavailable or refused"
 fi
 
 echo "# ownership and permissions (as root)"
@@ -346,7 +352,7 @@ if [ "$is_root" = yes ]; then
         run_capture "$allocsel" --policy-dir "$sec" link "$probe"
         expect_eq "symlinked policy is checked along its target and used" "$jemalloc" "$(value malloc_from)"
 else
-        echo "skip ownership tests: not root (CI runs them as root)"
+        skip "ownership tests" "not root (CI runs them as root)"
 fi
 
 echo "# the shipped example policies"
@@ -382,6 +388,8 @@ if command -v python3 >/dev/null; then
         run je python3 -c 'import os; print(any("libjemalloc" in l for l in open("/proc/self/maps"))); print(os.environ["PYTHONMALLOC"])'
         expect_eq "python3 runs with jemalloc mapped and PYTHONMALLOC set" "True
 malloc" "$out"
+else
+        skip "python3 under jemalloc" "no python3"
 fi
 
 . "$here/compare.sh"
@@ -410,7 +418,7 @@ if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null; then
         vg "$allocsel" --bogus
         expect_eq "valgrind: usage error" 2 "$rc"
 else
-        echo "skip valgrind: sanitizer build or no valgrind"
+        skip "valgrind" "sanitizer build or no valgrind"
 fi
 
 echo "# the journal catalog"
@@ -452,6 +460,8 @@ if command -v bash >/dev/null && [ -f /usr/share/bash-completion/bash_completion
                 COMP_WORDS=(allocsel --policy-dir "$2" j); COMP_CWORD=3; COMP_LINE="allocsel --policy-dir $2 j"
                 COMP_POINT=${#COMP_LINE}; _allocsel; echo "${COMPREPLY[*]}"' _ "$top/packaging/allocsel.bash-completion" "$pd")
         expect_eq "bash completion offers service names from the policy directory" je "$comp"
+else
+        skip "bash completion" "bash-completion is not installed"
 fi
 
 echo "# the journal"

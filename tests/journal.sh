@@ -61,7 +61,7 @@ journal_tests() {
                 if [ -n "${CI:-}" ]; then
                         fail "journal: no systemd-journald could be started"
                 else
-                        echo "skip journal tests: no journal and not root"
+                        skip "journal tests" "no journal and not root"
                 fi
                 return
         fi
@@ -130,6 +130,8 @@ journal_tests() {
                         "$(sed -n 's/.*MESSAGE_ID_STARTED *"\(.*\)"/\1/p' "$top/include/messages.h")" \
                         "$(jfield "$rec" MESSAGE_ID)"
                 rm -f "$pd/$svc-vg.conf"
+        else
+                skip "journal: the helper under valgrind" "sanitizer build or no valgrind"
         fi
 
         # No helper to hand the event to: it must reach stderr, not vanish.
@@ -137,7 +139,7 @@ journal_tests() {
         cp "$allocsel" "$work/lonely/allocsel"
         run_capture "$work/lonely/allocsel" --policy-dir "$pd" "$svc" true
         if [ -x /usr/libexec/allocsel/allocsel-monitor ] || [ -x /usr/local/libexec/allocsel/allocsel-monitor ]; then
-                echo "skip helper-missing fallback: an installed helper exists"
+                skip "helper-missing fallback" "an installed helper exists"
         else
                 expect_has "journal: without its helper the event goes to stderr" "$svc: started" "$err"
         fi

@@ -1,14 +1,22 @@
 # Helpers for the black-box tests: each check prints one line, and the
-# suite ends with "N passed, N failed".
+# suite ends with "N passed, N failed, N skipped". A check that cannot run
+# here calls skip, so that it is counted and named, never silently left out.
 passed=0
 failed=0
+skipped=0
 failures=()
+skips=()
 
 pass() { passed=$((passed + 1)); printf 'ok   %s\n' "$1"; }
 fail() {
         failed=$((failed + 1)); failures+=("$1"); printf 'FAIL %s\n' "$1"
         [ -n "${2:-}" ] && printf '     %s\n' "$2" | head -20
         return 0
+}
+
+# skip NAME WHY: a check that cannot run here
+skip() {
+        skipped=$((skipped + 1)); skips+=("$1: $2"); printf 'skip %s: %s\n' "$1" "$2"
 }
 
 # expect_eq NAME EXPECTED ACTUAL
@@ -37,7 +45,8 @@ run_capture() {
 
 finish() {
         echo
+        for s in "${skips[@]}"; do echo "skipped: $s"; done
         for f in "${failures[@]}"; do echo "failed: $f"; done
-        echo "$passed passed, $failed failed"
+        echo "$passed passed, $failed failed, $skipped skipped"
         [ "$failed" -eq 0 ]
 }

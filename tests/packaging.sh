@@ -34,7 +34,7 @@ dpkg-deb -e "$deb" "$work/control"
 expect_has "/etc/allocsel.d/default.conf is a conffile" "/etc/allocsel.d/default.conf" "$(cat "$work/control/conffiles")"
 
 if dpkg -s allocsel >/dev/null 2>&1; then
-        echo "skip installing the .deb: an allocsel package is installed on this machine"
+        skip "installing the .deb" "an allocsel package is installed on this machine"
 else
         dpkg -i "$deb" >"$work/install.log" 2>&1
         expect_eq "the .deb installs" 0 "$?"
