@@ -33,10 +33,10 @@ SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd)
 CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 
 # Everything but main.c, so the unit tests link the same objects.
-CORE_SRCS := strv diag numparse companion elf_info trust suggest confread policy_keys policy \
+CORE_SRCS := strv json diag numparse companion elf_info trust suggest confread policy_keys policy \
              catalog envbuild tuning plan inspect events helper monitor procstat cli report compare compare_output
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
-UNIT_TESTS := test-numparse test-envbuild test-policy test-tuning test-elf test-cli test-trust test-release
+UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-tuning test-elf test-cli test-trust test-release
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 TEST_TOOLS := $(BUILD)/tests/fragment $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 

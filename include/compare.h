@@ -3,53 +3,10 @@
 #ifndef ALLOCSEL_COMPARE_H
 #define ALLOCSEL_COMPARE_H
 
-#include <stdbool.h>
-#include <stdio.h>
-
+#include "compare_output.h"
 #include "plan.h"
-#include "strv.h"
-
-struct compare_options {
-        struct strv allocators;         /* empty: every one found (unless policies are given) */
-        struct strv policies;           /* services whose policies are compared as they are */
-        const char *service;            /* apply this service's tuning too */
-        long long interval_ms;
-        const char *output;
-        int runs;
-        char **program;
-};
-
-struct compare_run {
-        long long peak_kb, end_kb, mean_kb, wall_ms, cpu_ms;
-        int exit_status;                /* as from waitpid */
-        int samples;
-        bool finished;                  /* ran to its end (not interrupted) */
-        /* run 1's curve, for the SVG */
-        long long *t_ms, *rss_kb;
-        size_t n, cap;
-};
-
-struct compare_entry {
-        char *name;
-        bool is_policy;                 /* name is a service: its policy, allocator and all */
-        char *skipped;                  /* why it did not run, or NULL */
-        struct compare_run *runs;
-        int n_runs;
-};
-
-struct comparison {
-        struct compare_entry *v;
-        size_t n;
-        bool interrupted;
-};
 
 /* Returns the exit status for allocsel. */
 int compare_main(const struct plan_options *o, const struct compare_options *co, char **envp);
-
-/* compare_output.c */
-long long compare_median(const struct compare_entry *e, size_t offset);
-int compare_write_json(const struct comparison *c, const struct compare_options *co, FILE *f);
-int compare_write_svg(const struct comparison *c, const struct compare_options *co, FILE *f);
-void compare_print_table(const struct comparison *c, const struct compare_options *co, FILE *f);
 
 #endif

@@ -12,7 +12,4 @@ int report_check(const struct plan_options *o, char **services, int n, char *con
 int report_explain(const struct plan_options *o, const char *service, bool json, char *const *envp);
 int report_list(const struct plan_options *o, bool json);
 
-/* A JSON string literal, escaped. */
-void json_string(FILE *f, const char *s);
-
 #endif

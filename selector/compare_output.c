@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "compare.h"
-#include "report.h"
+#include "compare_output.h"
+#include "json.h"
 
 static int cmp_ll(const void *a, const void *b)
 {
@@ -100,10 +100,7 @@ int compare_write_json(const struct comparison *c, const struct compare_options 
                 fprintf(f, "%s{\"name\":", i ? "," : "");
                 json_string(f, e->name);
                 fprintf(f, ",\"skipped\":");
-                if (e->skipped)
-                        json_string(f, e->skipped);
-                else
-                        fprintf(f, "null");
+                json_string_or_null(f, e->skipped);
                 fprintf(f, ",\"runs\":[");
                 for (int k = 0; k < e->n_runs; k++) {
                         fprintf(f, "%s", k ? "," : "");

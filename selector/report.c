@@ -5,23 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "report.h"
-
-void json_string(FILE *f, const char *s)
-{
-        fputc('"', f);
-        for (const unsigned char *c = (const unsigned char *)s; s && *c; c++) {
-                if (*c == '"' || *c == '\\')
-                        fprintf(f, "\\%c", *c);
-                else if (*c == '\n')
-                        fputs("\\n", f);
-                else if (*c < 0x20)
-                        fprintf(f, "\\u%04x", *c);
-                else
-                        fputc(*c, f);
-        }
-        fputc('"', f);
-}
 
 /* Every NAME of NAME.conf on the search path (masked names included: they
  * are checked as "no policy"). */
@@ -139,15 +124,9 @@ static void explain_json(const struct plan *pl)
                 json_string(stdout, pl->policy.files.v[i]);
         }
         printf("],\"allocator\":");
-        if (pl->allocator)
-                json_string(stdout, pl->allocator->name);
-        else
-                printf("null");
+        json_string_or_null(stdout, pl->allocator ? pl->allocator->name : NULL);
         printf(",\"library\":");
-        if (pl->library)
-                json_string(stdout, pl->library);
-        else
-                printf("null");
+        json_string_or_null(stdout, pl->library);
         printf(",\"version\":");
         json_string(stdout, pl->traits.version);
         printf(",\"monitor\":%s,\"set\":{", plan_monitor_enabled(pl) ? "true" : "false");
@@ -171,10 +150,7 @@ static void explain_json(const struct plan *pl)
 
                 printf("%s{\"level\":\"%s\",\"file\":", i ? "," : "",
                        dg->level == DIAG_ERROR ? "error" : "warning");
-                if (dg->file)
-                        json_string(stdout, dg->file);
-                else
-                        printf("null");
+                json_string_or_null(stdout, dg->file);
                 printf(",\"line\":%d,\"message\":", dg->line);
                 json_string(stdout, dg->msg);
                 printf("}");
@@ -228,17 +204,11 @@ int report_list(const struct plan_options *o, bool json)
                         printf(",\"family\":");
                         json_string(stdout, family_name(a->family));
                         printf(",\"found\":%s,\"library\":", r == 0 ? "true" : "false");
-                        if (path)
-                                json_string(stdout, path);
-                        else
-                                printf("null");
+                        json_string_or_null(stdout, path);
                         printf(",\"version\":");
                         json_string(stdout, t.version);
                         printf(",\"reason\":");
-                        if (why)
-                                json_string(stdout, why);
-                        else
-                                printf("null");
+                        json_string_or_null(stdout, why);
                         printf("}");
                 } else {
                         printf("%-18s %-9s %s%s%s\n", a->name, t.version[0] ? t.version : "-",

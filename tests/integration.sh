@@ -373,6 +373,11 @@ echo "# --explain and --list"
 run --explain je --json
 python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert d["allocator"]=="jemalloc" and d["outcome"]=="run" and d["set"]["PYTHONMALLOC"]=="malloc"' <<<"$out" \
         && pass "--explain --json is valid JSON with the plan" || fail "--explain --json" "$out"
+# policy text is bytes: what is not UTF-8 comes out as U+FFFD, never as raw bytes
+printf 'environment = { LATIN1 = "caf\351 \377"; LINES = "a\\nb"; };\n' > "$pd/latin1.conf"; chmod 644 "$pd/latin1.conf"
+run --explain latin1 --json
+/usr/bin/python3 -c 'import json,sys; d=json.loads(sys.stdin.buffer.read().decode("utf-8", "strict")); assert d["set"]["LATIN1"]=="caf\ufffd \ufffd", d; assert d["set"]["LINES"]=="a\nb", d' <<<"$out" \
+        && pass "--explain --json is valid UTF-8 when the policy is not" || fail "--explain --json UTF-8" "$out"
 run --explain je
 expect_has "--explain names the files read" "policy:     $pd/je.conf" "$out"
 expect_has "--explain says where the allocator comes from" "allocator:  jemalloc (from $pd/je.conf:1)" "$out"
