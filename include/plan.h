@@ -12,6 +12,9 @@
 
 struct plan_options {
         struct strv dirs;               /* policy search path, highest precedence first */
+        bool dirs_given;                /* --policy-dir: a missing one is an error */
+        const char *candidate;          /* --check --file: read instead of... */
+        const char *candidate_as;       /* ...--as SERVICE's file in the first directory */
         const char *global_conf;        /* /etc/allocsel.conf */
         const char *allocator;          /* --allocator, or NULL */
         bool strict;                    /* --strict */

@@ -80,17 +80,27 @@ struct policy {
 /* 1–255 of [A-Za-z0-9_.@:-], not "." or "..". */
 bool service_name_valid(const char *name);
 
+/* Where policy files come from. */
+struct policy_search {
+        const struct strv *dirs;        /* highest precedence first */
+        bool dirs_given;                /* named by the operator: a missing one is an error */
+        bool check_owner;               /* as root: directories, entries, files must be root's */
+        const char *candidate;          /* --file: read instead of candidate_name */
+        const char *candidate_name;     /* "SERVICE.conf" in the first directory */
+};
+
 /* Finds name in the first directory that has it (a file there masks the
- * same name below; a link to /dev/null masks without applying anything).
- * Returns 0 with *ret_path set, or -ENOENT. */
-int policy_locate(const struct strv *dirs, const char *name, char **ret_path);
+ * same name below; a root-owned link to /dev/null masks without applying
+ * anything). Returns 0 with *ret_path set, -ENOENT when there is none;
+ * a refused directory or entry is an error added to d (and -errno when it
+ * was the entry). */
+int policy_locate(const struct policy_search *s, const char *name, char **ret_path, struct diags *d);
 
 /* Applies one file over p. Problems go to d; returns 0 or -errno. */
 int policy_apply_file(struct policy *p, const char *path, bool check_owner, struct diags *d);
 
 /* default.conf then SERVICE.conf from the search path. */
-int policy_load(struct policy *p, const struct strv *dirs, const char *service,
-                bool check_owner, struct diags *d);
+int policy_load(struct policy *p, const struct policy_search *s, const char *service, struct diags *d);
 
 void policy_free(struct policy *p);
 

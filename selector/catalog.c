@@ -17,6 +17,7 @@
 #include "confread.h"
 #include "elf_info.h"
 #include "suggest.h"
+#include "trust.h"
 
 #ifndef MULTIARCH
 #define MULTIARCH ""
@@ -217,7 +218,7 @@ int catalog_load_global(struct catalog *c, const char *path, bool check_owner, s
         char *text;
         int r;
 
-        r = conf_read_trusted(path, check_owner, &cfg, &text, d);
+        r = conf_read_trusted(path, check_owner ? TRUST_OWNER : 0, &cfg, &text, d);
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
         free(text);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "confread.h"
@@ -73,13 +74,19 @@ static int find_include(const char *text)
         return 0;
 }
 
-int conf_read_trusted(const char *path, bool check_owner, config_t *cfg, char **ret_text,
+int conf_read_trusted(const char *path, unsigned trust_flags, config_t *cfg, char **ret_text,
                       struct diags *d)
 {
         char *why = NULL, *text = NULL;
+        struct stat st;
         int fd, r, line;
 
-        r = trusted_open(path, check_owner, &fd, &why);
+        r = trusted_open_flags(path, trust_flags, &fd, &why);
+        /* missing is fine (no policy); a link to nowhere is a mistake */
+        if (r == -ENOENT && lstat(path, &st) == 0) {
+                diags_add(d, DIAG_ERROR, path, 0, "is a dangling symbolic link");
+                return -ENOLINK;
+        }
         if (r == -ENOENT)
                 return r;
         if (r < 0) {

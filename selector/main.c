@@ -46,6 +46,7 @@ static int plan_options_from(const struct cli *c, struct plan_options *o)
         for (size_t i = 0; c->policy_dirs.n == 0 && i < sizeof(default_dirs) / sizeof(*default_dirs); i++)
                 if (strv_push(&o->dirs, default_dirs[i]) < 0)
                         return -ENOMEM;
+        o->dirs_given = c->policy_dirs.n > 0;
         o->global_conf = c->config ? c->config : "/etc/allocsel.conf";
         o->allocator = c->allocator;
         o->strict = c->strict;

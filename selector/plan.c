@@ -181,6 +181,20 @@ static unsigned probe_needs(const struct policy *p)
         return want;
 }
 
+static int load_policy(struct plan *pl, const struct plan_options *o, const char *service)
+{
+        struct policy_search s = { &o->dirs, o->dirs_given, o->check_owner, o->candidate, NULL };
+        char *candidate_name = NULL;
+        int r;
+
+        if (o->candidate && asprintf(&candidate_name, "%s.conf", o->candidate_as) < 0)
+                return -ENOMEM;
+        s.candidate_name = candidate_name;
+        r = policy_load(&pl->policy, &s, service, &pl->diags);
+        free(candidate_name);
+        return r == -ENOMEM ? r : 0;
+}
+
 int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp)
 {
         const struct setting *on_error;
@@ -192,7 +206,9 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
         if (r < 0)
                 return r;
         (void)catalog_load_global(&pl->catalog, o->global_conf, o->check_owner, &pl->diags);
-        (void)policy_load(&pl->policy, &o->dirs, service, o->check_owner, &pl->diags);
+        r = load_policy(pl, o, service);
+        if (r < 0)
+                return r;
 
         pl->allocator = choose_allocator(pl, o);
         if (pl->allocator) {

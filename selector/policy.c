@@ -2,6 +2,7 @@
  * the trusted reader, check every value against the schema and merge. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "numparse.h"
 #include "policy.h"
 #include "suggest.h"
+#include "trust.h"
 
 static const char *const sections[] = {
         "glibc", "jemalloc", "tcmalloc", "mimalloc", "profile", "monitor", "release", "environment"
@@ -48,37 +50,106 @@ const char *policy_key_name(enum policy_key k, char *buf, size_t size)
 }
 
 /* A link to /dev/null masks a name, as in systemd's directories. */
-static bool is_mask(const char *path)
+static bool is_mask(int dirfd, const char *name)
 {
-        char target[PATH_MAX];
-        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        char target[sizeof("/dev/null")];
+        ssize_t n = readlinkat(dirfd, name, target, sizeof(target));
 
-        if (n < 0)
-                return false;
-        target[n] = '\0';
-        return strcmp(target, "/dev/null") == 0;
+        return n == (ssize_t)sizeof(target) - 1 && memcmp(target, "/dev/null", (size_t)n) == 0;
 }
 
-int policy_locate(const struct strv *dirs, const char *name, char **ret_path)
+/* Looks name up in one checked directory: 0 with *ret_path, 1 when masked,
+ * -ENOENT when not there, another -errno when refused (reported to d). */
+static int locate_in(int dirfd, const char *dir, const char *name, const struct policy_search *s,
+                     char **ret_path, struct diags *d)
 {
-        for (size_t i = 0; i < dirs->n; i++) {
-                struct stat st;
-                char *path;
+        struct stat st;
+        char *path;
 
-                if (asprintf(&path, "%s/%s", dirs->v[i], name) < 0)
-                        return -ENOMEM;
-                if (lstat(path, &st) < 0) {
-                        free(path);
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                int r = -errno;
+
+                if (r == -ENAMETOOLONG)
+                        diags_add(d, DIAG_ERROR, path, 0,
+                                  "file name too long for the file system: no policy can have this service's name");
+                else if (r != -ENOENT)
+                        diags_add(d, DIAG_ERROR, path, 0, "cannot look up: %s", strerror(-r));
+                free(path);
+                return r;
+        }
+        /* the entry itself, not only what it leads to: a mask is a link */
+        if (s->check_owner && st.st_uid != 0) {
+                diags_add(d, DIAG_ERROR, path, 0, "ignored: %s is not owned by root", path);
+                free(path);
+                return -EPERM;
+        }
+        if (S_ISLNK(st.st_mode) && is_mask(dirfd, name)) {
+                free(path);
+                return 1;
+        }
+        *ret_path = path;
+        return 0;
+}
+
+/* Opens the search path's directories once; a refused one is an error, a
+ * missing one only when the operator named it. fds[i] < 0: skip it. */
+static int *open_dirs(const struct policy_search *s, struct diags *d)
+{
+        int *fds = calloc(s->dirs->n + 1, sizeof(*fds));
+
+        for (size_t i = 0; fds && i < s->dirs->n; i++) {
+                const char *dir = s->dirs->v[i];
+                char *why = NULL;
+                int r = trusted_dir_open(dir, s->check_owner, &fds[i], &why);
+
+                if (r == -ENOENT && s->dirs_given)
+                        diags_add(d, DIAG_ERROR, dir, 0, "policy directory does not exist");
+                else if (r < 0 && r != -ENOENT)
+                        diags_add(d, DIAG_ERROR, dir, 0, "policy directory ignored: %s",
+                                  why ? why : strerror(-r));
+                if (r < 0)
+                        fds[i] = -1;
+                free(why);
+        }
+        return fds;
+}
+
+static void close_dirs(const struct policy_search *s, int *fds)
+{
+        for (size_t i = 0; fds && i < s->dirs->n; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        free(fds);
+}
+
+/* The first directory's entry wins; a mask there means "none". */
+static int locate_each(const struct policy_search *s, const int *fds, const char *name, char **ret_path,
+                       struct diags *d)
+{
+        for (size_t i = 0; i < s->dirs->n; i++) {
+                int r;
+
+                if (fds[i] < 0)
                         continue;
-                }
-                if (S_ISLNK(st.st_mode) && is_mask(path)) {
-                        free(path);
-                        return -ENOENT;
-                }
-                *ret_path = path;
-                return 0;
+                r = locate_in(fds[i], s->dirs->v[i], name, s, ret_path, d);
+                if (r == -ENOENT)
+                        continue;
+                return r == 1 ? -ENOENT : r;
         }
         return -ENOENT;
+}
+
+int policy_locate(const struct policy_search *s, const char *name, char **ret_path, struct diags *d)
+{
+        int *fds = open_dirs(s, d), r;
+
+        if (!fds)
+                return -ENOMEM;
+        r = locate_each(s, fds, name, ret_path, d);
+        close_dirs(s, fds);
+        return r;
 }
 
 static const char *kind_name(enum value_kind kind)
@@ -458,17 +529,20 @@ static void apply_group(const struct apply_ctx *ctx, const config_setting_t *gro
         }
 }
 
-int policy_apply_file(struct policy *p, const char *path, bool check_owner, struct diags *d)
+/* Reads open_path; messages and the policy name it as shown (a candidate
+ * is shown as the file it would be installed as). */
+static int apply_file(struct policy *p, const char *open_path, const char *shown, unsigned trust_flags,
+                      struct diags *d)
 {
         struct apply_ctx ctx = { p, NULL, NULL, d };
         char *text;
         config_t cfg;
         int r;
 
-        r = conf_read_trusted(path, check_owner, &cfg, &text, d);
+        r = conf_read_trusted(open_path, trust_flags, &cfg, &text, d);
         if (r < 0)
                 return r;
-        r = strv_push(&p->files, path);
+        r = strv_push(&p->files, shown);
         if (r == 0) {
                 ctx.file = p->files.v[p->files.n - 1];
                 ctx.text = text;
@@ -479,27 +553,63 @@ int policy_apply_file(struct policy *p, const char *path, bool check_owner, stru
         return r;
 }
 
-int policy_load(struct policy *p, const struct strv *dirs, const char *service, bool check_owner,
-                struct diags *d)
+int policy_apply_file(struct policy *p, const char *path, bool check_owner, struct diags *d)
 {
-        const char *names[2] = { "default.conf", NULL };
+        return apply_file(p, path, path, check_owner ? TRUST_OWNER : 0, d);
+}
+
+/* --file: the candidate stands for NAME in the first directory. */
+static int apply_candidate(struct policy *p, const struct policy_search *s, const char *name,
+                           struct diags *d)
+{
+        char *shown;
+        int r;
+
+        if (asprintf(&shown, "%s/%s", s->dirs->n ? s->dirs->v[0] : ".", name) < 0)
+                return -ENOMEM;
+        r = apply_file(p, s->candidate, shown, (s->check_owner ? TRUST_OWNER : 0) | TRUST_STICKY_HOLDER, d);
+        if (r == -ENOENT)
+                diags_add(d, DIAG_ERROR, s->candidate, 0, "cannot open: %s", strerror(ENOENT));
+        free(shown);
+        return r;
+}
+
+static int apply_located(struct policy *p, const struct policy_search *s, const int *fds, const char *name,
+                         struct diags *d)
+{
+        char *path = NULL;
+        int r;
+
+        if (s->candidate && strcmp(name, s->candidate_name) == 0)
+                return apply_candidate(p, s, name, d);
+        r = locate_each(s, fds, name, &path, d);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        r = apply_file(p, path, path, s->check_owner ? TRUST_OWNER : 0, d);
+        free(path);
+        return r;
+}
+
+int policy_load(struct policy *p, const struct policy_search *s, const char *service, struct diags *d)
+{
         char *svc_file;
-        int r = 0;
+        int *fds, r;
 
         if (asprintf(&svc_file, "%s.conf", service) < 0)
                 return -ENOMEM;
-        if (strcmp(service, "default") != 0)
-                names[1] = svc_file;
-        for (size_t i = 0; i < 2 && names[i]; i++) {
-                char *path;
-
-                if (policy_locate(dirs, names[i], &path) < 0)
-                        continue;
-                int q = policy_apply_file(p, path, check_owner, d);
-                if (q < 0 && q != -ENOENT && r == 0)
-                        r = q;
-                free(path);
+        fds = open_dirs(s, d);
+        if (!fds) {
+                free(svc_file);
+                return -ENOMEM;
         }
+        r = apply_located(p, s, fds, "default.conf", d);
+        if (strcmp(service, "default") != 0) {
+                int q = apply_located(p, s, fds, svc_file, d);
+
+                if (r == 0)
+                        r = q;
+        }
+        close_dirs(s, fds);
         free(svc_file);
         return r;
 }

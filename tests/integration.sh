@@ -180,6 +180,7 @@ expect_eq "first policy dir masks the same name below" "$libdir/libtcmalloc_mini
 run_capture "$allocsel" --policy-dir "$work/etc" --policy-dir "$work/usr" --explain masked --json
 expect_has "a link to /dev/null masks the file below (default.conf still applies)" '"allocator":"jemalloc"' "$out"
 expect_not_has "masked file is not read" "usr/masked.conf" "$out"
+mkdir -m 755 "$work/nothing-here"
 run_capture "$allocsel" --policy-dir "$work/nothing-here" nopolicy "$probe" ALLOCSEL_ALLOCATOR LD_PRELOAD
 expect_eq "no policy at all: glibc" "glibc (unset)" "$(value env.ALLOCSEL_ALLOCATOR) $(value env.LD_PRELOAD)"
 expect_has "no policy at all: still logged" "nopolicy: started" "$err"
@@ -335,7 +336,11 @@ if [ "$is_root" = yes ]; then
         expect_has "world-writable directory above is refused" "$sec is writable by group or others" "$err"
         chmod 1777 "$sec"
         run_capture "$allocsel" --policy-dir "$sec" s "$probe"
-        expect_eq "sticky directory above a root-owned file is fine" "$jemalloc" "$(value malloc_from)"
+        expect_has "a sticky policy directory itself is refused" "$sec is writable by group or others (sticky" "$err"
+        chmod 755 "$sec"; chmod 1777 "$work"
+        run_capture "$allocsel" --policy-dir "$sec" s "$probe"
+        expect_eq "sticky directory above the policy directory is fine" "$jemalloc" "$(value malloc_from)"
+        chmod 755 "$work"
         chmod 755 "$sec"; chown 65534 "$sec"
         run_capture "$allocsel" --policy-dir "$sec" s "$probe"
         expect_has "directory not owned by root is refused" "$sec is not owned by root" "$err"
@@ -397,6 +402,8 @@ else
         skip "python3 under jemalloc" "no python3"
 fi
 
+. "$here/policy.sh"
+policy_trust_tests
 . "$here/compare.sh"
 compare_tests
 . "$here/release.sh"

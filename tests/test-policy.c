@@ -175,7 +175,9 @@ static void test_merge_setting_by_setting(void **state)
         char *b = write_file(f->dir, "svc.conf", "jemalloc = { narenas = 4; };\nenvironment = { B = \"2\"; };\n");
 
         assert_int_equal(strv_push(&dirs, f->dir), 0);
-        assert_int_equal(policy_load(&f->p, &dirs, "svc", false, &f->d), 0);
+        struct policy_search search = { .dirs = &dirs };
+
+        assert_int_equal(policy_load(&f->p, &search, "svc", &f->d), 0);
         assert_int_equal(f->d.n, 0);
         assert_string_equal(f->p.s[K_ALLOCATOR].s, "jemalloc");
         assert_int_equal(f->p.s[K_JE_NARENAS].i, 4);
@@ -211,19 +213,153 @@ static void test_locate_masks(void **state)
         assert_true(asprintf(&link, "%s/c.conf", hi) > 0);
         assert_int_equal(symlink("/dev/null", link), 0);
 
-        assert_int_equal(policy_locate(&dirs, "a.conf", &path), 0);
+        struct policy_search search = { .dirs = &dirs };
+
+        assert_int_equal(policy_locate(&search, "a.conf", &path, &f->d), 0);
         assert_non_null(strstr(path, "/lo/a.conf"));
         free(path);
-        assert_int_equal(policy_locate(&dirs, "b.conf", &path), 0);
+        assert_int_equal(policy_locate(&search, "b.conf", &path, &f->d), 0);
         assert_string_equal(path, ha);
         free(path);
-        assert_int_equal(policy_locate(&dirs, "c.conf", &path), -ENOENT);
-        assert_int_equal(policy_locate(&dirs, "none.conf", &path), -ENOENT);
+        assert_int_equal(policy_locate(&search, "c.conf", &path, &f->d), -ENOENT);
+        assert_int_equal(policy_locate(&search, "none.conf", &path, &f->d), -ENOENT);
+        assert_int_equal(f->d.n, 0);
         free(ha);
         free(link);
         free(hi);
         free(lo);
         strv_free(&dirs);
+}
+
+#define NOBODY 65534
+
+/* Loads "svc" from dir (as root when check_owner) into the fixture. */
+static struct fixture *load_from(void **state, const char *dir, bool given, bool check_owner)
+{
+        struct fixture *f = *state;
+        struct strv dirs = { 0 };
+        struct policy_search search = { .dirs = &dirs, .dirs_given = given, .check_owner = check_owner };
+
+        assert_int_equal(strv_push(&dirs, dir), 0);
+        (void)policy_load(&f->p, &search, "svc", &f->d);
+        strv_free(&dirs);
+        return f;
+}
+
+static void reset(struct fixture *f)
+{
+        policy_free(&f->p);
+        diags_free(&f->d);
+}
+
+static void expect_load_error(void **state, const char *dir, bool check_owner, const char *needle)
+{
+        struct fixture *f = load_from(state, dir, true, check_owner);
+
+        if (!diags_contain(&f->d, needle))
+                print_diags(&f->d);
+        assert_true(diags_contain(&f->d, needle));
+        assert_int_equal(f->p.files.n, 0);
+        reset(f);
+}
+
+/* Issue 10 item 3: as root, the policy directory itself is root's and
+ * writable by nobody else, sticky or not; each entry is root's itself. */
+static void test_policy_directory_rules(void **state)
+{
+        struct fixture *f = *state;
+        char *pd, *entry, *msg, *link;
+
+        if (geteuid() != 0) {
+                print_message("skipped: ownership checks need root (CI runs them as root)\n");
+                skip();
+        }
+        assert_true(asprintf(&pd, "%s/pd", f->dir) > 0);
+        assert_int_equal(mkdir(pd, 0755), 0);
+        entry = write_file(pd, "svc.conf", "allocator = \"jemalloc\";\n");
+        load_from(state, pd, true, true);
+        assert_int_equal(f->d.n, 0);
+        assert_int_equal(f->p.files.n, 1);
+        reset(f);
+
+        assert_int_equal(chmod(pd, 01777), 0); /* like /tmp */
+        assert_true(asprintf(&msg, "%s: policy directory ignored: %s is writable by group or others", pd, pd) > 0);
+        expect_load_error(state, pd, true, msg);
+        free(msg);
+        assert_int_equal(chmod(f->dir, 01777), 0);     /* sticky above it is fine */
+        assert_int_equal(chmod(pd, 0755), 0);
+        load_from(state, pd, true, true);
+        assert_int_equal(f->d.n, 0);
+        reset(f);
+        assert_int_equal(chmod(f->dir, 0755), 0);
+
+        assert_int_equal(chown(pd, NOBODY, 0), 0);
+        expect_load_error(state, pd, true, "is not owned by root");
+        assert_int_equal(chown(pd, 0, 0), 0);
+
+        /* an entry someone else owns: a file, or a link to root's file */
+        assert_int_equal(unlink(entry), 0);
+        free(write_file(f->dir, "real.conf", "allocator = \"jemalloc\";\n"));
+        assert_true(asprintf(&link, "%s/real.conf", f->dir) > 0);
+        assert_int_equal(symlink(link, entry), 0);
+        free(link);
+        load_from(state, pd, true, true);
+        assert_int_equal(f->d.n, 0);    /* root's link to root's file */
+        reset(f);
+        assert_int_equal(lchown(entry, NOBODY, NOBODY), 0);
+        assert_true(asprintf(&msg, "%s: ignored: %s is not owned by root", entry, entry) > 0);
+        expect_load_error(state, pd, true, msg);
+        free(msg);
+
+        /* a mask counts only if it is root's own link */
+        assert_int_equal(unlink(entry), 0);
+        assert_int_equal(symlink("/dev/null", entry), 0);
+        assert_int_equal(lchown(entry, NOBODY, NOBODY), 0);
+        expect_load_error(state, pd, true, "is not owned by root");
+        assert_int_equal(lchown(entry, 0, 0), 0);
+        load_from(state, pd, true, true);
+        assert_int_equal(f->d.n, 0);
+        assert_int_equal(f->p.files.n, 0);
+        reset(f);
+        free(entry);
+        free(pd);
+}
+
+/* Issue 10 item 9: errors, never a silent "no policy". */
+static void test_no_silent_no_policy(void **state)
+{
+        struct fixture *f = *state;
+        char *missing, *link, name[252], *msg;
+
+        assert_true(asprintf(&missing, "%s/nowhere", f->dir) > 0);
+        expect_load_error(state, missing, false, "policy directory does not exist");
+        load_from(state, missing, false, false);       /* the default path may lack a directory */
+        assert_int_equal(f->d.n, 0);
+        reset(f);
+
+        assert_true(asprintf(&link, "%s/svc.conf", f->dir) > 0);
+        assert_int_equal(symlink(missing, link), 0);
+        assert_true(asprintf(&msg, "%s: is a dangling symbolic link", link) > 0);
+        expect_load_error(state, f->dir, false, msg);
+        free(msg);
+        free(link);
+        free(missing);
+
+        /* 251 characters + ".conf" is longer than NAME_MAX */
+        memset(name, 'x', 251);
+        name[251] = '\0';
+        assert_true(service_name_valid(name));
+        {
+                struct strv dirs = { 0 };
+                struct policy_search search = { .dirs = &dirs };
+
+                assert_int_equal(strv_push(&dirs, f->dir), 0);
+                (void)policy_load(&f->p, &search, name, &f->d);
+                strv_free(&dirs);
+        }
+        if (!diags_contain(&f->d, "file name too long"))
+                print_diags(&f->d);
+        assert_true(diags_contain(&f->d, "file name too long for the file system"));
 }
 
 static void test_suggest(void **state)
@@ -252,6 +388,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_include_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_merge_setting_by_setting, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_locate_masks, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_policy_directory_rules, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_no_silent_no_policy, setup, teardown),
                 cmocka_unit_test(test_suggest),
         };
 

@@ -1,5 +1,6 @@
 /* Ownership and permission rules for files allocsel trusts (as root). */
 #include <errno.h>
+#include <fcntl.h>
 
 #include "testutil.h"
 #include "trust.h"
@@ -119,6 +120,183 @@ static void test_not_regular_or_missing(void **state)
         free(why);
 }
 
+/* A FIFO must never block the start: refused before it is opened. */
+static void test_fifo_refused_without_blocking(void **state)
+{
+        char *dir, *fifo, *why = NULL;
+        int fd = -1;
+
+        (void)state;
+        dir = tmpdir_new();
+        assert_true(asprintf(&fifo, "%s/p.conf", dir) > 0);
+        assert_int_equal(mkfifo(fifo, 0644), 0);
+        alarm(5);       /* a blocked open fails the test instead of hanging it */
+        assert_int_equal(trusted_open(fifo, false, &fd, &why), -EPERM);
+        assert_non_null(strstr(why, "is not a regular file"));
+        free(why);
+        why = NULL;
+        if (geteuid() == 0) {
+                assert_int_equal(trusted_open(fifo, true, &fd, &why), -EPERM);
+                assert_non_null(strstr(why, "is not a regular file"));
+                free(why);
+        }
+        alarm(0);
+        assert_int_equal(fd, -1);
+        free(fifo);
+        tmpdir_free(dir);
+}
+
+/* Issue 10 item 1: dir/udir/lnk/lib.so with udir and lnk someone else's and
+ * lnk pointing at a root-owned directory. The resolved path is root's, the
+ * path ld.so will walk is not: refused, naming the first foreign component. */
+static void test_path_checked_as_given(void **state)
+{
+        char *dir, *real, *udir, *lnk, *lib, *libpath, *msg;
+
+        need_root(state);
+        dir = tmpdir_new();
+        assert_true(asprintf(&real, "%s/real", dir) > 0 && asprintf(&udir, "%s/udir", dir) > 0);
+        assert_int_equal(mkdir(real, 0755), 0);
+        assert_int_equal(mkdir(udir, 0755), 0);
+        lib = write_file(real, "libjemalloc.so.2", "");
+        assert_true(asprintf(&lnk, "%s/lnk", udir) > 0);
+        assert_int_equal(symlink(real, lnk), 0);
+        assert_true(asprintf(&libpath, "%s/libjemalloc.so.2", lnk) > 0);
+        expect_trusted(libpath);        /* all root's: fine */
+
+        assert_int_equal(lchown(lnk, NOBODY, NOBODY), 0);
+        assert_true(asprintf(&msg, "%s is not owned by root", lnk) > 0);
+        expect_refused(libpath, msg);   /* the symlink counts as itself */
+        free(msg);
+        assert_int_equal(chown(udir, NOBODY, NOBODY), 0);
+        assert_true(asprintf(&msg, "%s is not owned by root", udir) > 0);
+        expect_refused(libpath, msg);   /* and every directory as given */
+        free(msg);
+        {
+                char *why = NULL;
+
+                assert_int_equal(trusted_path(libpath, true, &why), -EPERM);
+                free(why);
+        }
+        free(lib);
+        free(libpath);
+        free(lnk);
+        free(udir);
+        free(real);
+        tmpdir_free(dir);
+}
+
+/* The target of a link is walked like any path: its directories too. */
+static void test_symlink_target_checked(void **state)
+{
+        char *dir, *other, *target, *lnk, *msg, *rel, *via;
+
+        need_root(state);
+        dir = tmpdir_new();
+        assert_true(asprintf(&other, "%s/other", dir) > 0);
+        assert_int_equal(mkdir(other, 0755), 0);
+        target = write_file(other, "t.conf", "");
+        assert_true(asprintf(&lnk, "%s/l.conf", dir) > 0);
+        assert_int_equal(symlink("other/t.conf", lnk), 0);
+        expect_trusted(lnk);
+        assert_int_equal(chmod(other, 0775), 0);
+        assert_true(asprintf(&msg, "%s is writable by group or others", other) > 0);
+        expect_refused(lnk, msg);
+        free(msg);
+        assert_int_equal(chmod(other, 0755), 0);
+        /* ".." in a link and in the path itself is the physical parent */
+        assert_true(asprintf(&rel, "%s/up.conf", other) > 0);
+        assert_int_equal(symlink("../other/t.conf", rel), 0);
+        expect_trusted(rel);
+        assert_true(asprintf(&via, "%s/other/../other/./t.conf", dir) > 0);
+        expect_trusted(via);
+        free(via);
+        free(rel);
+        free(lnk);
+        free(target);
+        free(other);
+        tmpdir_free(dir);
+}
+
+static void test_symlink_loop(void **state)
+{
+        char *dir, *a, *b, *why = NULL;
+        int fd = -1;
+
+        need_root(state);
+        dir = tmpdir_new();
+        assert_true(asprintf(&a, "%s/a", dir) > 0 && asprintf(&b, "%s/b", dir) > 0);
+        assert_int_equal(symlink(b, a), 0);
+        assert_int_equal(symlink(a, b), 0);
+        assert_int_equal(trusted_open(a, true, &fd, &why), -ELOOP);
+        assert_non_null(why);
+        assert_non_null(strstr(why, "too many levels of symbolic links"));
+        free(why);
+        free(a);
+        free(b);
+        tmpdir_free(dir);
+}
+
+/* Sticky is fine above the file's directory, never as that directory:
+ * anyone could (hard) link a root-owned file into it. */
+static void test_sticky_directory_only_above(void **state)
+{
+        char *dir, *p, *msg, *lnk;
+
+        need_root(state);
+        dir = tmpdir_new();
+        p = write_file(dir, "a.conf", "");
+        assert_int_equal(chmod(dir, 01777), 0);
+        assert_true(asprintf(&msg, "%s is writable by group or others (sticky", dir) > 0);
+        expect_refused(p, msg);
+        /* nor may it hold a link on the way */
+        assert_int_equal(chmod(dir, 0755), 0);
+        assert_true(asprintf(&lnk, "%s/sub", dir) > 0);
+        assert_int_equal(mkdir(lnk, 0755), 0);
+        assert_int_equal(chmod(lnk, 01777), 0);
+        free(lnk);
+        assert_true(asprintf(&lnk, "%s/sub/l.conf", dir) > 0);
+        assert_int_equal(symlink(p, lnk), 0);
+        free(msg);
+        assert_true(asprintf(&msg, "%s/sub is writable by group or others", dir) > 0);
+        expect_refused(lnk, msg);
+        free(msg);
+        free(lnk);
+        free(p);
+        tmpdir_free(dir);
+}
+
+static void test_directory_open(void **state)
+{
+        char *dir, *sub, *why = NULL, *msg;
+        int fd = -1;
+
+        need_root(state);
+        dir = tmpdir_new();
+        assert_true(asprintf(&sub, "%s/pol", dir) > 0);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        assert_int_equal(chmod(dir, 01777), 0);        /* like /tmp above it */
+        assert_int_equal(trusted_dir_open(sub, true, &fd, &why), 0);
+        close(fd);
+        assert_int_equal(chmod(sub, 01777), 0);        /* the policy directory itself */
+        assert_int_equal(trusted_dir_open(sub, true, &fd, &why), -EPERM);
+        assert_true(asprintf(&msg, "%s is writable by group or others", sub) > 0);
+        assert_non_null(strstr(why, msg));
+        free(msg);
+        free(why);
+        assert_int_equal(chmod(sub, 0755), 0);
+        assert_int_equal(chown(sub, NOBODY, 0), 0);
+        assert_int_equal(trusted_dir_open(sub, true, &fd, &why), -EPERM);
+        assert_non_null(strstr(why, "is not owned by root"));
+        free(why);
+        free(sub);
+        assert_true(asprintf(&sub, "%s/nope", dir) > 0);
+        assert_int_equal(trusted_dir_open(sub, true, &fd, &why), -ENOENT);
+        assert_int_equal(trusted_dir_open(sub, false, &fd, &why), -ENOENT);
+        free(sub);
+        tmpdir_free(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -126,6 +304,12 @@ int main(void)
                 cmocka_unit_test(test_file_rules),
                 cmocka_unit_test(test_directory_rules),
                 cmocka_unit_test(test_not_regular_or_missing),
+                cmocka_unit_test(test_fifo_refused_without_blocking),
+                cmocka_unit_test(test_path_checked_as_given),
+                cmocka_unit_test(test_symlink_target_checked),
+                cmocka_unit_test(test_symlink_loop),
+                cmocka_unit_test(test_sticky_directory_only_above),
+                cmocka_unit_test(test_directory_open),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

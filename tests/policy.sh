@@ -1,0 +1,124 @@
+# Reading and trusting policy files (sourced by integration.sh): paths
+# checked as given, policy directories, files that are not regular, errors
+# that used to be a silent "no policy".
+
+# as_nobody CMD...: runs CMD as an unprivileged user (setpriv, util-linux).
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+policy_trust_tests() {
+        local t="$work/trust"
+        mkdir -m 755 "$t" "$t/pd"
+
+        echo "# a library path is checked as given, component by component (issue 10 item 1)"
+        if [ "$is_root" = yes ]; then
+                mkdir -m 755 "$t/x" "$t/x/udir"
+                ln -s "$libdir" "$t/x/udir/lnk"
+                printf 'allocator = "jemalloc";\nlibrary = "%s";\n' "$t/x/udir/lnk/libjemalloc.so.2" > "$t/pd/lnk.conf"
+                chmod 644 "$t/pd/lnk.conf"
+                run_capture "$allocsel" --policy-dir "$t/pd" lnk "$probe" LD_PRELOAD
+                expect_eq "root's link to root's directory: the library is used, by that path" \
+                        "$t/x/udir/lnk/libjemalloc.so.2" "$(value malloc_from)"
+                expect_eq "LD_PRELOAD is exactly the path that was checked" "$t/x/udir/lnk/libjemalloc.so.2" \
+                        "$(value env.LD_PRELOAD)"
+                chown -h 65534:65534 "$t/x/udir/lnk" "$t/x/udir"
+                run_capture "$allocsel" --policy-dir "$t/pd" --check lnk
+                expect_eq "directory and link owned by nobody: --check fails" 1 "$rc"
+                expect_has "...naming the first foreign component as given" "$t/x/udir is not owned by root" "$err"
+                run_capture "$allocsel" --policy-dir "$t/pd" lnk "$probe" LD_PRELOAD
+                expect_eq "...and the program runs untouched" "(unset)" "$(value env.LD_PRELOAD)"
+                chown 0:0 "$t/x/udir"
+                run_capture "$allocsel" --policy-dir "$t/pd" --strict lnk "$probe"
+                expect_eq "a symlink owned by nobody counts as itself: --strict refuses" 78 "$rc"
+                expect_has "...naming the link" "$t/x/udir/lnk is not owned by root" "$err"
+                rm -r "$t/x" "$t/pd/lnk.conf"
+        else
+                echo "skip library path ownership: not root"
+        fi
+
+        echo "# policy directories and their entries (issue 10 item 3)"
+        if [ "$is_root" = yes ]; then
+                mkdir -m 755 "$t/sticky"
+                printf 'allocator = "jemalloc";\n' > "$t/sticky/victim.conf"
+                chmod 644 "$t/sticky/victim.conf"
+                chmod 1777 "$t/sticky"
+                run_capture "$allocsel" --policy-dir "$t/sticky" --check victim
+                expect_eq "a sticky world-writable policy directory fails --check" 1 "$rc"
+                expect_has "...naming the directory" \
+                        "$t/sticky: policy directory ignored: $t/sticky is writable by group or others" "$err"
+                run_capture "$allocsel" --policy-dir "$t/sticky" victim "$probe"
+                expect_eq "...and its files are not used" "" "$(value malloc_from | grep jemalloc)"
+                chmod 755 "$t/sticky"
+                mkdir -m 755 "$t/sticky/pd"
+                cp -p "$t/sticky/victim.conf" "$t/sticky/pd/"
+                chmod 1777 "$t/sticky"
+                run_capture "$allocsel" --policy-dir "$t/sticky/pd" victim "$probe"
+                expect_eq "a sticky directory above the policy directory is fine" "$jemalloc" "$(value malloc_from)"
+                # masks and swaps through entries someone else made
+                mkdir -m 755 "$t/hi" "$t/lo"
+                printf 'allocator = "jemalloc";\n' > "$t/lo/victim.conf"
+                chmod 644 "$t/lo/victim.conf"
+                ln -s /dev/null "$t/hi/victim.conf"; chown -h 65534 "$t/hi/victim.conf"
+                run_capture "$allocsel" --policy-dir "$t/hi" --policy-dir "$t/lo" --check victim
+                expect_has "a mask owned by nobody does not mask: reported" \
+                        "$t/hi/victim.conf: ignored: $t/hi/victim.conf is not owned by root" "$err"
+                expect_eq "...and fails --check" 1 "$rc"
+                chown -h 0 "$t/hi/victim.conf"
+                run_capture "$allocsel" --policy-dir "$t/hi" --policy-dir "$t/lo" victim "$probe"
+                expect_eq "root's mask masks" "" "$(value malloc_from | grep jemalloc)"
+                expect_eq "...without an error" "" "$(grep -i error <<<"$err")"
+                rm -r "$t/hi" "$t/lo"
+                chmod 755 "$t/sticky"; rm -r "$t/sticky"
+        else
+                echo "skip policy directory ownership: not root"
+        fi
+
+        echo "# nothing that is not a regular file is read, and nothing blocks (issue 10 item 6)"
+        mkfifo -m 644 "$t/pd/fifo.conf" "$t/fifo-allocsel.conf"
+        run_capture timeout 10 "$allocsel" --policy-dir "$t/pd" --check fifo
+        expect_eq "a FIFO policy fails --check at once" 1 "$rc"
+        expect_has "...saying it is not a regular file" "$t/pd/fifo.conf is not a regular file" "$err"
+        run_capture timeout 10 "$allocsel" --policy-dir "$t/pd" --strict fifo true
+        expect_eq "...and --strict refuses to start" 78 "$rc"
+        run_capture timeout 10 "$allocsel" --policy-dir "$t/pd" --config "$t/fifo-allocsel.conf" --check nothing
+        expect_eq "a FIFO --config fails --check at once" 1 "$rc"
+        expect_has "...saying it is not a regular file" "$t/fifo-allocsel.conf is not a regular file" "$err"
+        if [ "$is_root" = yes ] && command -v setpriv >/dev/null; then
+                run_capture timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
+                        "$allocsel" --policy-dir "$t/pd" --config "$t/fifo-allocsel.conf" fifo true
+                expect_eq "not root either: a FIFO never blocks, the program runs" 0 "$rc"
+                expect_has "...with the reason" "fifo-allocsel.conf is not a regular file" "$err"
+        fi
+        rm "$t/pd/fifo.conf" "$t/fifo-allocsel.conf"
+
+        echo "# errors, not a silent \"no policy\" (issue 10 item 9)"
+        ln -s "$t/nowhere.conf" "$t/pd/dangling.conf"
+        run_capture "$allocsel" --policy-dir "$t/pd" --check dangling
+        expect_eq "a dangling symlink fails --check" 1 "$rc"
+        expect_has "...naming it" "$t/pd/dangling.conf: is a dangling symbolic link" "$err"
+        run_capture "$allocsel" --policy-dir "$t/pd" --strict dangling true
+        expect_eq "...and --strict refuses" 78 "$rc"
+        rm "$t/pd/dangling.conf"
+        run_capture "$allocsel" --policy-dir "$t/no-such-dir" --check web
+        expect_eq "a nonexistent --policy-dir fails --check" 1 "$rc"
+        expect_has "...naming it" "$t/no-such-dir: policy directory does not exist" "$err"
+        long=$(printf 'x%.0s' {1..251})
+        run_capture "$allocsel" --policy-dir "$t/pd" --check "$long"
+        expect_eq "a service whose .conf name exceeds NAME_MAX fails --check" 1 "$rc"
+        expect_has "...saying why" "file name too long for the file system" "$err"
+        run_capture "$allocsel" --policy-dir "$t/pd" --strict "$long" true
+        expect_eq "...and --strict refuses" 78 "$rc"
+        if [ "$is_root" = yes ] && command -v setpriv >/dev/null; then
+                mkdir -m 700 "$t/private"
+                run_capture as_nobody "$allocsel" --policy-dir "$t/private" --check web
+                expect_eq "an unreadable policy directory fails --check" 1 "$rc"
+                expect_has "...naming it" "$t/private: policy directory ignored: Permission denied" "$err"
+                chmod 744 "$t/private"
+                run_capture as_nobody "$allocsel" --policy-dir "$t/private" --strict web true
+                expect_eq "an unsearchable policy directory: --strict refuses" 78 "$rc"
+                expect_has "...naming the file it could not look up" "$t/private/default.conf: cannot look up: Permission denied" "$err"
+                rm -r "$t/private"
+        else
+                echo "skip unsearchable directories: needs root and setpriv to become nobody"
+        fi
+        rm -r "$t"
+}
