@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,6 +18,7 @@
 
 #include "compare.h"
 #include "envbuild.h"
+#include "pidfd.h"
 #include "procstat.h"
 
 static volatile sig_atomic_t interrupted;
@@ -155,7 +155,7 @@ static int run_once(const struct compare_options *co, const char *name, int run,
         running_group = pid;
         if (interrupted)
                 kill(-pid, interrupted);
-        pidfd = pidfd_open(pid, 0);
+        pidfd = pidfd_open_portable(pid);
         for (;;) {
                 struct tree_sample s;
                 long long t = now_ms() - t0;

@@ -25,6 +25,7 @@
  * Where such a clone is refused (valgrind, some seccomp filters), or when
  * no exec follows (a refused start), the helper is spawned at once. */
 #define _GNU_SOURCE 1
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -39,6 +40,7 @@
 
 #include "companion.h"
 #include "helper.h"
+#include "numparse.h"
 
 #ifndef LIBEXECDIR
 #define LIBEXECDIR "/usr/libexec"
@@ -48,6 +50,15 @@
 /* descriptors handed to the helper are first moved up here, so that
  * placing them at 0..3 never overwrites one with another */
 #define FD_PARKING 10
+/* RHEL 8's headers predate close_range (Linux 5.9); the number is the same
+ * on every architecture but alpha */
+#ifndef SYS_close_range
+#if defined(__alpha__)
+#define SYS_close_range 546
+#else
+#define SYS_close_range 436
+#endif
+#endif
 
 extern char **environ;
 
@@ -72,6 +83,30 @@ static int build_argv(const char *path, const struct strv *args, const struct ev
 }
 
 /* ---- started at once ---- */
+
+/* Every descriptor from `first` up is closed in the helper. glibc has
+ * posix_spawn_file_actions_addclosefrom_np only since 2.34, so they are
+ * listed from /proc/self/fd; nothing opens one before the spawn. Returns 0
+ * or an error number, as posix_spawn does. */
+static int add_close_from(posix_spawn_file_actions_t *fa, int first)
+{
+        DIR *d = opendir("/proc/self/fd");
+        const struct dirent *e;
+        long long fd;
+        int r = 0;
+
+        if (!d)
+                return errno;
+        while (r == 0 && (e = readdir(d)))
+                if (parse_ll(e->d_name, first, INT32_MAX, &fd) == 0 && fd != dirfd(d)) {
+                        r = posix_spawn_file_actions_addclose(fa, (int)fd);
+                        /* at or above RLIMIT_NOFILE, which cannot be named here: valgrind's own */
+                        if (r == EBADF)
+                                r = 0;
+                }
+        closedir(d);
+        return r;
+}
 
 /* Everything the helper's start needs, prepared before the vfork so that
  * the child only calls posix_spawn and _exit. The helper gets a session of
@@ -104,7 +139,7 @@ static int spawn_setup(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa, 
         if (r == 0 && !keep_stderr)
                 r = posix_spawn_file_actions_adddup2(fa, STDIN_FILENO, STDERR_FILENO);
         if (r == 0)
-                r = posix_spawn_file_actions_addclosefrom_np(fa, pass_fd >= 0 ? 4 : 3);
+                r = add_close_from(fa, pass_fd >= 0 ? 4 : 3);
         return -r;
 }
 

@@ -4,11 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "helper.h"
 #include "monitor.h"
+#include "pidfd.h"
 #include "procstat.h"
 
 static int monitor_args(const struct plan *pl, int pidfd, bool journal, struct strv *args)
@@ -46,7 +46,7 @@ int monitor_launch(const struct plan *pl, const struct event *started, bool watc
         r = helper_path(&helper);
         if (r == 0 && watch) {
                 /* kernels before 5.3 have no pidfd: the monitor polls /proc instead */
-                pidfd = pidfd_open(getpid(), 0);
+                pidfd = pidfd_open_portable(getpid());
                 r = monitor_args(pl, pidfd, journal, &args);
         }
         if (r == 0)
