@@ -40,12 +40,22 @@ UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-tuning test
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 TEST_TOOLS := $(BUILD)/tests/fragment $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 
+# What `make` builds and `make install` installs, nothing more (packages run
+# plain `make`). A new program or library: add it to one of these lists and
+# give it a link rule below; install, uninstall and the packages follow.
+BIN_PROGRAMS     := allocsel
+LIBEXEC_PROGRAMS := allocsel-monitor
+PRIVATE_LIBS     := liballocsel-release.so
+INSTALLED        := $(addprefix $(BUILD)/,$(BIN_PROGRAMS) $(LIBEXEC_PROGRAMS) $(PRIVATE_LIBS))
+
+.PHONY: demo dist all check check-systemd check-packaging check-fuzz check-unit check-integration check-build check-sanitizers install uninstall clean bench fuzz lint
+
+# The default goal.
+all: $(INSTALLED)
+
+# The README's first command: runs Python workloads, so never the default goal.
 demo: all
 	BUILD=$(BUILD) bash examples/demo.sh
-
-.PHONY: demo dist all check check-systemd check-packaging check-fuzz check-unit check-integration check-sanitizers install uninstall clean bench fuzz lint
-
-all: $(BUILD)/allocsel $(BUILD)/allocsel-monitor $(BUILD)/liballocsel-release.so
 
 $(BUILD)/%.o: selector/%.c $(wildcard include/*.h) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -109,6 +119,11 @@ check-sanitizers:
 check-systemd: all $(TEST_TOOLS)
 	BUILD=$(BUILD) bash tests/systemd.sh
 
+# Plain `make` runs nothing and builds what is installed; what is installed
+# imports nothing newer than glibc 2.28 / systemd 239 (tests/glibc-symbols.sh).
+check-build:
+	bash tests/build.sh
+
 # The .deb and the rpm, built, inspected and (the .deb) installed and used.
 check-packaging:
 	BUILD=$(BUILD) bash tests/packaging.sh
@@ -117,7 +132,7 @@ check-packaging:
 check-fuzz:
 	$(MAKE) FUZZ_SECONDS=10 fuzz
 
-check: lint check-unit check-integration check-systemd check-packaging check-sanitizers check-fuzz
+check: lint check-unit check-integration check-build check-systemd check-packaging check-sanitizers check-fuzz
 
 bench: all
 	BUILD=$(BUILD) bash bench/startup.sh
@@ -139,9 +154,10 @@ lint:
 	clang-tidy --quiet selector/*.c -- -std=c17 -D_GNU_SOURCE -Iinclude $(shell $(PKG_CONFIG) --cflags libconfig libsystemd) -DMULTIARCH=\"$(MULTIARCH)\"
 
 install: all
-	install -Dm755 $(BUILD)/allocsel $(DESTDIR)$(BINDIR)/allocsel
-	install -Dm755 $(BUILD)/allocsel-monitor $(DESTDIR)$(LIBEXECDIR)/allocsel/allocsel-monitor
-	install -Dm644 $(BUILD)/liballocsel-release.so $(DESTDIR)$(LIBDIR)/allocsel/liballocsel-release.so
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/allocsel $(DESTDIR)$(LIBDIR)/allocsel
+	install -m755 $(addprefix $(BUILD)/,$(BIN_PROGRAMS)) $(DESTDIR)$(BINDIR)/
+	install -m755 $(addprefix $(BUILD)/,$(LIBEXEC_PROGRAMS)) $(DESTDIR)$(LIBEXECDIR)/allocsel/
+	install -m644 $(addprefix $(BUILD)/,$(PRIVATE_LIBS)) $(DESTDIR)$(LIBDIR)/allocsel/
 	install -Dm644 packaging/allocsel.catalog $(DESTDIR)$(CATALOGDIR)/allocsel.catalog
 	install -Dm644 packaging/man/allocsel.1 $(DESTDIR)$(MANDIR)/man1/allocsel.1
 	install -Dm644 packaging/man/allocsel.d.5 $(DESTDIR)$(MANDIR)/man5/allocsel.d.5
@@ -151,8 +167,9 @@ install: all
 	install -m644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/allocsel $(DESTDIR)$(LIBEXECDIR)/allocsel/allocsel-monitor \
-		$(DESTDIR)$(LIBDIR)/allocsel/liballocsel-release.so \
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BIN_PROGRAMS)) \
+		$(addprefix $(DESTDIR)$(LIBEXECDIR)/allocsel/,$(LIBEXEC_PROGRAMS)) \
+		$(addprefix $(DESTDIR)$(LIBDIR)/allocsel/,$(PRIVATE_LIBS)) \
 		$(DESTDIR)$(CATALOGDIR)/allocsel.catalog $(DESTDIR)$(MANDIR)/man1/allocsel.1 \
 		$(DESTDIR)$(MANDIR)/man5/allocsel.d.5 $(DESTDIR)$(COMPLETIONDIR)/allocsel \
 		$(DESTDIR)$(SYSCONFDIR)/allocsel.d/default.conf $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
