@@ -38,7 +38,7 @@ CORE_SRCS := strv json diag numparse companion elf_info trust suggest confread p
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
 UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-tuning test-elf test-cli test-trust test-release
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
-TEST_TOOLS := $(BUILD)/tests/fragment $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
+TEST_TOOLS := $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 
 # What `make` builds and `make install` installs, nothing more (packages run
 # plain `make`). A new program or library: add it to one of these lists and
@@ -93,6 +93,10 @@ $(BUILD)/tests/notify-ready: tests/notify-ready.c | $(BUILD)
 
 $(BUILD)/tests/fragment: tests/fragment.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
+
+# The same without PIE: like Debian's /usr/bin/python3, it exports malloc.
+$(BUILD)/tests/fragment-nopie: tests/fragment.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -fno-pie -no-pie -o $@ $<
 
 $(BUILD)/tests/eater: tests/eater.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<

@@ -142,7 +142,10 @@ static int add_release(struct plan *pl, bool check_owner)
                 free(why);
                 return 0;
         }
-        return strv_pushf(&pl->changes, "ALLOCSEL_RELEASE=interval_ms=%lld,min_free_kb=%lld,pid=%d",
+        /* the helper is told which allocator to ask: it cannot tell from
+         * symbol addresses in a non-PIE program */
+        return strv_pushf(&pl->changes, "ALLOCSEL_RELEASE=family=%s,interval_ms=%lld,min_free_kb=%lld,pid=%d",
+                          pl->allocator->family == FAMILY_GLIBC ? "glibc" : "tcmalloc",
                           plan_setting_int(pl, K_REL_INTERVAL_MS, 1000),
                           plan_setting_int(pl, K_REL_MIN_FREE_KB, 65536), (int)getpid());
 }

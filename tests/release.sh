@@ -62,12 +62,99 @@ release_case() { # NAME POLICY-ALLOCATOR: 200 MiB fragmented, freed; RSS must fa
         expect_eq "release ($name): the program exits normally" 0 "$?"
 }
 
+# The shipped glibc policy in Debian's own Python (non-PIE: dlsym("malloc")
+# there is the executable's PLT entry), started directly and through a
+# #!/bin/sh wrapper that execs it, beside a control without the helper.
+release_python() {
+        local py=/usr/bin/python3 frag="$here/fragment.py" wrapper="$work/python-wrapper" p pid
+        local -A pids
+        if [ ! -x "$py" ]; then
+                fail "release (python): $py is needed (the distribution's interpreter)"
+                return
+        fi
+        cp "$top/conf/low-rss-glibc.conf" "$pd/rel-lowrss.conf"
+        printf 'allocator = "glibc";\n' > "$pd/norel-py.conf"
+        chmod 644 "$pd/rel-lowrss.conf" "$pd/norel-py.conf"
+        printf '#!/bin/sh\nexec %s "$@"\n' "$py" > "$wrapper"
+        chmod 755 "$wrapper"
+
+        "$allocsel" --policy-dir "$pd" --no-monitor norel-py "$py" "$frag" 200 30 >"$work/py-control.out" 2>/dev/null &
+        pids[control]=$!
+        "$allocsel" --policy-dir "$pd" --no-monitor rel-lowrss "$py" "$frag" 200 30 >"$work/py-direct.out" 2>/dev/null &
+        pids[direct]=$!
+        "$allocsel" --policy-dir "$pd" --no-monitor rel-lowrss "$wrapper" "$frag" 200 30 >"$work/py-wrapper.out" 2>/dev/null &
+        pids[wrapper]=$!
+        for p in control direct wrapper; do
+                wait_line "$work/py-$p.out" freed >/dev/null || fail "release (python): $p run says freed"
+        done
+        for p in direct wrapper; do
+                pid=${pids[$p]}
+                has_trim_thread "$pid" && pass "release (python, $p): low-rss-glibc.conf runs the allocsel-trim thread" \
+                        || fail "release (python, $p): low-rss-glibc.conf runs the allocsel-trim thread" "threads: $(cat /proc/"$pid"/task/*/comm 2>/dev/null | tr '\n' ' ')"
+                rss_falls_below "$pid" 65536 5000 && pass "release (python, $p): RSS falls below 64 MiB after the free ($(rss_kb "$pid") KiB)" \
+                        || fail "release (python, $p): RSS falls below 64 MiB after the free" "$(rss_kb "$pid") KiB"
+        done
+        r=$(rss_kb "${pids[control]}")
+        [ "${r:-0}" -ge 150000 ] && pass "release (python): without the helper the memory stays ($r KiB)" \
+                || fail "release (python): without the helper the memory stays (control)" "RSS ${r:-none} KiB"
+        for p in control direct wrapper; do
+                kill "${pids[$p]}" 2>/dev/null
+                wait "${pids[$p]}" 2>/dev/null
+        done
+        rm -f "$pd/rel-lowrss.conf" "$pd/norel-py.conf"
+}
+
+# release_shape ALLOCATOR MODE: 200 MiB in use, held idle for five
+# intervals, then freed at once (hold) or gradually over a second of busy
+# CPU (busy); RSS must fall under 64 MiB within ten intervals once the
+# program is idle, and not while it is busy. tcmalloc's own gradual release
+# is off (release_rate = 0): what falls is the helper's doing. The program is
+# the non-PIE build, which exports malloc like Debian's Python.
+release_shape_start() {
+        local allocator=$1 mode=$2 name="$1-$2"
+        printf 'allocator = "%s";\ntcmalloc = { release_rate = 0; };\nrelease = { interval_ms = 200; };\n' \
+                "$allocator" > "$pd/rel-$name.conf"
+        chmod 644 "$pd/rel-$name.conf"
+        "$allocsel" --policy-dir "$pd" --no-monitor "rel-$name" "$build/tests/fragment-nopie" 200 1000 "$mode" 10000 \
+                >"$work/shape-$name.out" 2>/dev/null &
+        shape_pid=$!
+}
+
+release_shape_check() { # ALLOCATOR MODE PID
+        local name="$1-$2" pid=$3 line
+        if ! wait_line "$work/shape-$name.out" "^freed" >/dev/null; then
+                fail "release ($name): the program frees" "$(cat "$work/shape-$name.out")"
+        elif [ "$2" = busy ]; then
+                line=$(grep -m1 busy-end "$work/shape-$name.out")
+                [ "${line##*=}" -ge 150000 ] && pass "release ($name): nothing given back while the program is busy (${line##*=} KiB)" \
+                        || fail "release ($name): nothing given back while the program is busy" "$line"
+        fi
+        rss_falls_below "$pid" 65536 2000 && pass "release ($name): RSS falls below 64 MiB within ten intervals once idle ($(rss_kb "$pid") KiB)" \
+                || fail "release ($name): RSS falls below 64 MiB within ten intervals once idle" "$(rss_kb "$pid") KiB"
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        rm -f "$pd/rel-$name.conf"
+}
+
+release_shapes() {
+        local mode glibc_pid
+        for mode in hold busy; do
+                release_shape_start glibc "$mode"
+                glibc_pid=$shape_pid
+                release_shape_start tcmalloc-minimal "$mode"
+                release_shape_check glibc "$mode" "$glibc_pid"
+                release_shape_check tcmalloc-minimal "$mode" "$shape_pid"
+        done
+}
+
 release_tests() {
         echo "# the release helper"
         expect_eq "release helper exports no symbol that could interpose" "" \
                 "$(nm -D --defined-only "$build/liballocsel-release.so" | grep -v ' [wWvV] ')"
         release_case glibc glibc
         release_case tcmalloc tcmalloc-minimal
+        release_python
+        release_shapes
 
         printf 'allocator = "glibc";\nrelease = { interval_ms = 3600000; };\n' > "$pd/rel-slow.conf"
         chmod 644 "$pd/rel-slow.conf"
