@@ -3,6 +3,7 @@
 #ifndef ALLOCSEL_COMPARE_OUTPUT_H
 #define ALLOCSEL_COMPARE_OUTPUT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ struct compare_options {
         const char *output;
         int runs;
         char **program;
+        const struct sigaction *program_sigchld; /* the caller's, for the program */
 };
 
 struct compare_run {

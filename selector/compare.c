@@ -112,6 +112,8 @@ static pid_t start_program(const struct compare_options *co, char **env, const c
                 setpgid(0, 0);
                 signal(SIGINT, SIG_DFL);
                 signal(SIGTERM, SIG_DFL);
+                if (co->program_sigchld)
+                        sigaction(SIGCHLD, co->program_sigchld, NULL);
                 if (in >= 0)
                         dup2(in, STDIN_FILENO);
                 if (out >= 0) {
@@ -143,7 +145,7 @@ static int run_once(const struct compare_options *co, const char *name, int run,
 {
         char log[4096];
         long long t0, last_t = 0, last_rss = 0, area = 0;
-        struct rusage ru;
+        struct rusage ru = { 0 };
         pid_t pid;
         int pidfd, status = 0;
 

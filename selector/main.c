@@ -3,6 +3,7 @@
  * A chain-loader: read the policy, build the environment, exec the program
  * in this same process so that it keeps the PID its service manager knows. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,19 +76,24 @@ static void log_event(const struct plan *pl, const struct event *ev, int priorit
                         pl->service);
 }
 
-static int exec_program(const char *path, char **argv, char **envp)
+/* The program gets the caller's SIGCHLD disposition back: SIG_IGN is
+ * inherited across exec, and a program may rely on it. */
+static int exec_program(const char *path, char **argv, char **envp, const struct sigaction *program_sigchld)
 {
+        struct sigaction own;
         int e;
 
+        sigaction(SIGCHLD, program_sigchld, &own);
         execve(path, argv, envp);
         e = errno;
+        sigaction(SIGCHLD, &own, NULL);
         helper_exec_failed(); /* no started event for what did not start */
         /* like env(1): a vanished file (or interpreter) is "not found" */
         fprintf(stderr, "allocsel: cannot run %s: %s\n", path, strerror(e));
         return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
 }
 
-static int run(const struct cli *c, const struct plan_options *o)
+static int run(const struct cli *c, const struct plan_options *o, const struct sigaction *program_sigchld)
 {
         char *path = NULL, *skipped = NULL;
         struct strv envp = { 0 };
@@ -115,7 +121,7 @@ static int run(const struct cli *c, const struct plan_options *o)
                 (void)event_fallback(&ev, &pl, path, pl.refuse);
                 log_event(&pl, &ev, pl.refuse ? 3 : 4, false, !pl.refuse);
                 event_free(&ev);
-                r = pl.refuse ? EX_CONFIG : exec_program(path, c->program, environ);
+                r = pl.refuse ? EX_CONFIG : exec_program(path, c->program, environ, program_sigchld);
                 free(path);
                 plan_free(&pl);
                 return r;
@@ -135,7 +141,7 @@ static int run(const struct cli *c, const struct plan_options *o)
         (void)event_started(&ev, &pl, path, getpid(), skipped);
         log_event(&pl, &ev, skipped ? 4 : 6, !c->no_monitor && plan_monitor_enabled(&pl), true);
         event_free(&ev);
-        r = exec_program(path, c->program, skipped ? environ : envp.v);
+        r = exec_program(path, c->program, skipped ? environ : envp.v, program_sigchld);
         strv_free(&envp);
         free(skipped);
         free(path);
@@ -145,6 +151,8 @@ static int run(const struct cli *c, const struct plan_options *o)
 
 int main(int argc, char **argv)
 {
+        const struct sigaction dfl = { .sa_handler = SIG_DFL };
+        struct sigaction caller_sigchld;
         struct plan_options o;
         const char *error;
         struct cli c;
@@ -155,6 +163,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "allocsel: refusing to run set-user-ID or set-group-ID\n");
                 return EXIT_CANNOT_EXECUTE;
         }
+        /* allocsel waits for its own children (the helper's intermediate
+         * process, --compare's runs): with the caller's SIGCHLD = SIG_IGN
+         * the kernel would reap them first and waitpid() fail. */
+        sigaction(SIGCHLD, &dfl, &caller_sigchld);
         if (cli_parse(argc, argv, &c, &error) < 0)
                 return usage_error(error);
         if (plan_options_from(&c, &o) < 0) {
@@ -184,13 +196,14 @@ int main(int argc, char **argv)
                         .allocators = c.allocators, .policies = c.policies,
                         .service = c.compare_service, .interval_ms = c.interval_ms,
                         .output = c.output, .runs = (int)c.runs, .program = c.program,
+                        .program_sigchld = &caller_sigchld,
                 };
 
                 r = compare_main(&o, &co, environ);
                 break;
         }
         default:
-                r = run(&c, &o);
+                r = run(&c, &o, &caller_sigchld);
                 break;
         }
         strv_free(&o.dirs);

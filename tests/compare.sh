@@ -96,6 +96,14 @@ EOF2
                 skip "compare: progress on a terminal" "no script(1)"
         fi
 
+        echo "# --compare: a caller that ignores SIGCHLD"
+        run_capture perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV or die' -- "$allocsel" --compare --allocators glibc \
+                --interval 50 --output "$cmp-ign" -- sh -c 'i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; exit 3'
+        expect_eq "compare (SIGCHLD ignored): the real exit status" 3 \
+                "$(json_get "$cmp-ign/summary.json" "d['allocators'][0]['runs'][0]['exit_status']")"
+        expect_eq "compare (SIGCHLD ignored): the CPU time is measured" True \
+                "$(json_get "$cmp-ign/summary.json" "0 < d['allocators'][0]['runs'][0]['cpu_ms'] < 60000")"
+
         echo "# --compare: SIGINT in the middle"
         "$allocsel" --compare --allocators glibc,jemalloc --interval 50 --output "$cmp-int" -- "$eater" 10 30000 \
                 >"$work/cmp-int.out" 2>&1 &

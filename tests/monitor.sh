@@ -139,6 +139,29 @@ EOF2
         rec=$(record 1 "ALLOCSEL_SERVICE=$svc-off2" "MESSAGE_ID=$(msgid STARTED)")
         expect_eq "monitor: enabled = false starts none" "" "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
 
+        echo "# a caller that ignores SIGCHLD (inherited across exec)"
+        cp "$pd/$svc.conf" "$pd/$svc-ign.conf"
+        run_capture perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV or die' -- \
+                "$allocsel" --policy-dir "$pd" "$svc-ign" sh -c 'exit 3'
+        expect_eq "SIGCHLD ignored: the program's own exit status" 3 "$rc"
+        expect_not_has "SIGCHLD ignored: the monitor starts" "could not be started" "$err"
+        # bit 17 (SIGCHLD) of SigIgn: the program keeps the caller's disposition
+        # (not sh: dash resets SIGCHLD itself)
+        run_capture perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV or die' -- \
+                "$allocsel" --policy-dir "$pd" --no-monitor "$svc" grep ^SigIgn: /proc/self/status
+        [ $(( 0x$(sed -n 's/^SigIgn:[[:space:]]*//p' <<<"$out") >> 16 & 1 )) = 1 ] \
+                && pass "SIGCHLD ignored: the program inherits SIG_IGN as the caller set it" \
+                || fail "SIGCHLD ignored: the program inherits SIG_IGN as the caller set it" "$out"
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc-ign" "MESSAGE_ID=$(msgid EXITED)")
+        mon=$(jfield "$rec" ALLOCSEL_MONITOR_PID)
+        expect_eq "SIGCHLD ignored: one started record, from the monitor that logs the exit" "1 $mon" \
+                "$(journalctl -o json --no-pager "ALLOCSEL_SERVICE=$svc-ign" "MESSAGE_ID=$(msgid STARTED)" | grep -c .) \
+$(jfield "$(record 1 "ALLOCSEL_SERVICE=$svc-ign" "MESSAGE_ID=$(msgid STARTED)")" ALLOCSEL_MONITOR_PID)"
+        run_capture "$allocsel" --policy-dir "$pd" --no-monitor "$svc" grep ^SigIgn: /proc/self/status
+        [ $(( 0x$(sed -n 's/^SigIgn:[[:space:]]*//p' <<<"$out") >> 16 & 1 )) = 0 ] \
+                && pass "SIGCHLD: a program started normally does not ignore it" \
+                || fail "SIGCHLD: a program started normally does not ignore it" "$out"
+
         echo "# the monitor without a pidfd: /proc polling and the PID-reuse guard"
         "$eater" 0 600 0 >/dev/null &
         pid=$!
