@@ -33,7 +33,7 @@ SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd)
 CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 
 # Everything but main.c, so the unit tests link the same objects.
-CORE_SRCS := strv json diag numparse companion elf_info trust suggest confread policy_keys policy \
+CORE_SRCS := strv json diag numparse companion elf_info trust suggest confscan confread policy_keys policy \
              catalog envbuild tuning plan inspect events helper monitor pidfd procstat cli report compare compare_output
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
 UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-tuning test-elf test-cli test-trust test-release
@@ -141,6 +141,7 @@ check: lint check-unit check-integration check-build check-systemd check-packagi
 bench: all
 	BUILD=$(BUILD) bash bench/startup.sh
 	BUILD=$(BUILD) bash bench/release.sh
+	BUILD=$(BUILD) bash bench/policy.sh
 
 # No process is started from the fuzz target: leave out what spawns.
 FUZZ_SRCS := $(filter-out helper monitor compare compare_output,$(CORE_SRCS))

@@ -214,14 +214,14 @@ int catalog_load_global(struct catalog *c, const char *path, bool check_owner, s
 {
         const config_setting_t *root;
         size_t errors = diags_count(d, DIAG_ERROR);
+        struct conf_scan scan;
         config_t cfg;
-        char *text;
         int r;
 
-        r = conf_read_trusted(path, check_owner ? TRUST_OWNER : 0, &cfg, &text, d);
+        r = conf_read_trusted(path, check_owner ? TRUST_OWNER : 0, &cfg, &scan, d);
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
-        free(text);
+        conf_scan_free(&scan);
         c->global_file = strdup(path);
         root = config_root_setting(&cfg);
         for (int i = 0; i < config_setting_length(root); i++) {

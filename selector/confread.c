@@ -1,5 +1,4 @@
 /* Secure open, then libconfig: every parse error names the file and line. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,27 +58,39 @@ static int slurp(int fd, char **ret)
         return 0;
 }
 
-static int find_include(const char *text)
+/* Before libconfig builds anything: @include, and the bounds on work. */
+static int prescan(const char *path, const char *text, struct conf_scan *scan, struct diags *d)
 {
-        int line = 1;
+        enum conf_scan_limit limit;
+        int r, line = 0;
 
-        for (const char *p = text; p; line++) {
-                p += strspn(p, " \t");
-                if (strncmp(p, "@include", 8) == 0)
-                        return line;
-                p = strchr(p, '\n');
-                if (p)
-                        p++;
+        r = conf_scan(text, scan, &limit, &line);
+        if (r == -E2BIG) {
+                diags_add(d, DIAG_ERROR, path, line, limit == CONF_LIMIT_DEPTH ?
+                          "nested more than %d levels deep: not an allocsel file" :
+                          "more than %d settings: not an allocsel file", limit == CONF_LIMIT_DEPTH ?
+                          CONF_MAX_DEPTH : CONF_MAX_SETTINGS);
+                return r;
+        }
+        if (r < 0) {
+                diags_add(d, DIAG_ERROR, path, 0, "cannot read: %s", strerror(-r));
+                return r;
+        }
+        if (scan->include_line > 0) {
+                diags_add(d, DIAG_ERROR, path, scan->include_line,
+                          "@include is not allowed in allocsel files");
+                conf_scan_free(scan);
+                return -EINVAL;
         }
         return 0;
 }
 
-int conf_read_trusted(const char *path, unsigned trust_flags, config_t *cfg, char **ret_text,
+int conf_read_trusted(const char *path, unsigned trust_flags, config_t *cfg, struct conf_scan *ret_scan,
                       struct diags *d)
 {
         char *why = NULL, *text = NULL;
         struct stat st;
-        int fd, r, line;
+        int fd, r;
 
         r = trusted_open_flags(path, trust_flags, &fd, &why);
         /* missing is fine (no policy); a link to nowhere is a mistake */
@@ -105,56 +116,19 @@ int conf_read_trusted(const char *path, unsigned trust_flags, config_t *cfg, cha
                           r == -EBADMSG ? "contains a NUL byte" : strerror(-r));
                 return r;
         }
-        line = find_include(text);
-        if (line > 0) {
-                diags_add(d, DIAG_ERROR, path, line,
-                          "@include is not allowed in allocsel files");
+        r = prescan(path, text, ret_scan, d);
+        if (r < 0) {
                 free(text);
-                return -EINVAL;
+                return r;
         }
         config_init(cfg);
-        if (config_read_string(cfg, text) != CONFIG_TRUE) {
+        r = config_read_string(cfg, text) == CONFIG_TRUE ? 0 : -EINVAL;
+        if (r < 0) {
                 diags_add(d, DIAG_ERROR, path, config_error_line(cfg), "syntax error: %s",
                           config_error_text(cfg));
                 config_destroy(cfg);
-                free(text);
-                return -EINVAL;
+                conf_scan_free(ret_scan);
         }
-        *ret_text = text;
-        return 0;
-}
-
-int conf_source_integer(const char *text, const config_setting_t *cs, long long *ret)
-{
-        const char *name = config_setting_name(cs), *p = text;
-        int line = config_setting_source_line(cs);
-        size_t len;
-
-        if (!name)
-                return -ENOENT;
-        len = strlen(name);
-        for (int l = 1; l < line && p; l++) {
-                p = strchr(p, '\n');
-                if (p)
-                        p++;
-        }
-        for (; p && *p && *p != '\n'; p++) {
-                const char *v;
-                char *end;
-
-                if (strncmp(p, name, len) != 0 || (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
-                        continue;
-                v = p + len;
-                v += strspn(v, " \t");
-                if (*v != '=' && *v != ':')
-                        continue;
-                v++;
-                v += strspn(v, " \t");
-                errno = 0;
-                *ret = strtoll(v, &end, 0);
-                if (end == v)
-                        return -ENOENT;
-                return errno == ERANGE ? -ERANGE : 0;
-        }
-        return -ENOENT;
+        free(text);
+        return r;
 }

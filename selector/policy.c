@@ -212,7 +212,7 @@ static bool jemalloc_extra_valid(const char *s, char *why, size_t size)
 struct apply_ctx {
         struct policy *p;
         const char *file;       /* points into p->files */
-        const char *text;       /* the file's text, for what libconfig loses */
+        const struct conf_scan *scan;   /* integer literals as written */
         struct diags *d;
 };
 
@@ -223,19 +223,62 @@ static void add_type_error(struct diags *d, const char *file, int line, const ch
                   type_name(type));
 }
 
+static void add_range_error(struct diags *d, const char *file, int line, const char *name, const char *value,
+                            const struct key_spec *ks)
+{
+        diags_add(d, DIAG_ERROR, file, line, "%s: %s is out of range (%lld to %lld)", name, value, ks->min,
+                  ks->max);
+}
+
+/* C and shells read 010 as 8; libconfig (and so allocsel) reads 10. */
+static bool leading_zero(const char *literal)
+{
+        const char *digits = literal + (literal[0] == '-' || literal[0] == '+');
+
+        return digits[0] == '0' && isdigit((unsigned char)digits[1]);
+}
+
+/* The integer libconfig parsed, checked against the literal as written:
+ * libconfig 1.5 wraps what does not fit in 32 bits without an L suffix. */
+static int parsed_integer(const struct key_spec *ks, const config_setting_t *cs, const char *name,
+                          long long *ret, const struct apply_ctx *ctx)
+{
+        const struct conf_int *lit = conf_scan_int(ctx->scan, name);
+        int line = config_setting_source_line(cs);
+        long long v = config_setting_get_int64(cs);
+
+        if (!lit || (lit->stored && lit->value != v)) {
+                diags_add(ctx->d, DIAG_ERROR, ctx->file, line, "%s: cannot tell which integer libconfig read", name);
+                return -EINVAL;
+        }
+        if (!lit->exact || lit->value < ks->min || lit->value > ks->max) {
+                add_range_error(ctx->d, ctx->file, lit->line, name, lit->text, ks);
+                return -ERANGE;
+        }
+        if (!lit->stored) {
+                diags_add(ctx->d, DIAG_ERROR, ctx->file, lit->line,
+                          "%s: %s does not fit in 32 bits, libconfig reads it as %lld; write %sL", name,
+                          lit->text, v, lit->text);
+                return -ERANGE;
+        }
+        if (leading_zero(lit->text))
+                diags_add(ctx->d, DIAG_WARNING, ctx->file, lit->line,
+                          "%s: %s has a leading zero and is read as decimal %lld, not octal", name, lit->text, v);
+        *ret = v;
+        return 0;
+}
+
 static int convert_integer(const struct key_spec *ks, const config_setting_t *cs, const char *name,
                            struct setting *out, const struct apply_ctx *ctx)
 {
         int type = config_setting_type(cs), line = config_setting_source_line(cs);
         const char *file = ctx->file;
         struct diags *d = ctx->d;
-        long long v, written;
+        long long v;
 
         if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
-                v = config_setting_get_int64(cs);
-                /* range-check what the operator wrote, not what libconfig wrapped it to */
-                if (type == CONFIG_TYPE_INT && conf_source_integer(ctx->text, cs, &written) == 0)
-                        v = written;
+                if (parsed_integer(ks, cs, name, &v, ctx) < 0)
+                        return -EINVAL;
         } else if (ks->kind == VK_SIZE && type == CONFIG_TYPE_STRING) {
                 const char *str = config_setting_get_string(cs);
 
@@ -245,14 +288,16 @@ static int convert_integer(const struct key_spec *ks, const config_setting_t *cs
                                   name, str);
                         return -EINVAL;
                 }
+                if (v < ks->min || v > ks->max) {
+                        char value[32];
+
+                        snprintf(value, sizeof(value), "%lld", v);
+                        add_range_error(d, file, line, name, value, ks);
+                        return -ERANGE;
+                }
         } else {
                 add_type_error(d, file, line, name, ks->kind, type);
                 return -EINVAL;
-        }
-        if (v < ks->min || v > ks->max) {
-                diags_add(d, DIAG_ERROR, file, line, "%s: %lld is out of range (%lld to %lld)",
-                          name, v, ks->min, ks->max);
-                return -ERANGE;
         }
         out->i = v;
         return 0;
@@ -266,11 +311,16 @@ static int convert_double(const struct key_spec *ks, const config_setting_t *cs,
         int type = config_setting_type(cs), line = config_setting_source_line(cs);
         double v;
 
-        if (type == CONFIG_TYPE_FLOAT)
+        if (type == CONFIG_TYPE_FLOAT) {
                 v = config_setting_get_float(cs);
-        else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
-                v = (double)config_setting_get_int64(cs);
-        else {
+        } else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
+                const struct key_spec whole = { .min = (long long)ks->dmin, .max = (long long)ks->dmax };
+                long long i;
+
+                if (parsed_integer(&whole, cs, name, &i, ctx) < 0)
+                        return -EINVAL;
+                v = (double)i;
+        } else {
                 add_type_error(d, file, line, name, ks->kind, type);
                 return -EINVAL;
         }
@@ -535,21 +585,21 @@ static int apply_file(struct policy *p, const char *open_path, const char *shown
                       struct diags *d)
 {
         struct apply_ctx ctx = { p, NULL, NULL, d };
-        char *text;
+        struct conf_scan scan;
         config_t cfg;
         int r;
 
-        r = conf_read_trusted(open_path, trust_flags, &cfg, &text, d);
+        r = conf_read_trusted(open_path, trust_flags, &cfg, &scan, d);
         if (r < 0)
                 return r;
         r = strv_push(&p->files, shown);
         if (r == 0) {
                 ctx.file = p->files.v[p->files.n - 1];
-                ctx.text = text;
+                ctx.scan = &scan;
                 apply_group(&ctx, config_root_setting(&cfg), NULL);
         }
         config_destroy(&cfg);
-        free(text);
+        conf_scan_free(&scan);
         return r;
 }
 

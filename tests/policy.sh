@@ -32,7 +32,7 @@ policy_trust_tests() {
                 expect_has "...naming the link" "$t/x/udir/lnk is not owned by root" "$err"
                 rm -r "$t/x" "$t/pd/lnk.conf"
         else
-                echo "skip library path ownership: not root"
+                skip "library path ownership" "not root"
         fi
 
         echo "# policy directories and their entries (issue 10 item 3)"
@@ -69,7 +69,7 @@ policy_trust_tests() {
                 rm -r "$t/hi" "$t/lo"
                 chmod 755 "$t/sticky"; rm -r "$t/sticky"
         else
-                echo "skip policy directory ownership: not root"
+                skip "policy directory ownership" "not root"
         fi
 
         echo "# nothing that is not a regular file is read, and nothing blocks (issue 10 item 6)"
@@ -87,6 +87,8 @@ policy_trust_tests() {
                         "$allocsel" --policy-dir "$t/pd" --config "$t/fifo-allocsel.conf" fifo true
                 expect_eq "not root either: a FIFO never blocks, the program runs" 0 "$rc"
                 expect_has "...with the reason" "fifo-allocsel.conf is not a regular file" "$err"
+        else
+                skip "FIFO as an unprivileged user" "needs root and setpriv to become nobody"
         fi
         rm "$t/pd/fifo.conf" "$t/fifo-allocsel.conf"
 
@@ -118,7 +120,38 @@ policy_trust_tests() {
                 expect_has "...naming the file it could not look up" "$t/private/default.conf: cannot look up: Permission denied" "$err"
                 rm -r "$t/private"
         else
-                echo "skip unsearchable directories: needs root and setpriv to become nobody"
+                skip "unsearchable policy directories" "needs root and setpriv to become nobody"
         fi
+        rm -r "$t"
+}
+
+# Values as libconfig reads them, and the work a policy can cause.
+policy_value_tests() {
+        local t="$work/values" ldso
+        mkdir -m 755 "$t"
+        ldso=$(readelf -l /bin/true | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+
+        echo "# integers: exactly the value libconfig parsed (issue 10 item 10)"
+        printf 'allocator = "glibc";\nglibc = { arena_max = 010; };\n' > "$t/oct.conf"
+        chmod 644 "$t/oct.conf"
+        run_capture "$allocsel" --policy-dir "$t" oct "$ldso" --list-tunables
+        expect_has "arena_max = 010 reaches glibc as 10, not 8" "glibc.malloc.arena_max: 0xa" "$out"
+        run_capture "$allocsel" --policy-dir "$t" --check oct
+        expect_eq "...and passes --check" 0 "$rc"
+        expect_has "...with a warning about the leading zero" "warning: $t/oct.conf:2: glibc.arena_max: 010 has a leading zero" "$err"
+        printf 'allocator = "jemalloc";\njemalloc = { dirty_decay_ms /**/ = 4294967295; };\n' > "$t/wrap.conf"
+        chmod 644 "$t/wrap.conf"
+        run_capture "$allocsel" --policy-dir "$t" wrap "$probe"
+        expect_eq "4294967295 behind a comment is not applied as -1: fallback" "" "$(value malloc_from | grep jemalloc)"
+        expect_has "...naming the value as written" "wrap.conf:2: jemalloc.dirty_decay_ms: 4294967295 is out of range" "$err"
+
+        echo "# a policy never delays a start by more than milliseconds (issue 10 item 11)"
+        python3 -c 'import sys; sys.stdout.write("".join("k%05d=1;\n" % i for i in range(100000)))' > "$t/huge.conf"
+        chmod 644 "$t/huge.conf"
+        run_capture timeout 20 "$allocsel" --policy-dir "$t" --check huge
+        expect_eq "100,000 keys: --check fails" 1 "$rc"
+        expect_eq "...with one line naming the limit" "$t/huge.conf:257: more than 256 settings: not an allocsel file" "$err"
+        run_capture timeout 20 "$allocsel" --policy-dir "$t" huge "$probe"
+        expect_eq "...and the program starts untouched" "0 " "$rc $(value malloc_from | grep jemalloc)"
         rm -r "$t"
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include "testutil.h"
+#include "confscan.h"
 #include "policy.h"
 #include "suggest.h"
 
@@ -158,11 +159,6 @@ static void test_environment_rules(void **state)
         expect_error(state, "environment = { MALLOC_CONF = \"x:1\"; };\n", "environment.MALLOC_CONF: set by allocsel itself");
         expect_error(state, "environment = { FOO = 1; };\n", "environment.FOO: expected a string, got an integer");
         expect_error(state, "environment = { a-b = \"x\"; };\n", "environment.a-b: not a valid variable name");
-}
-
-static void test_include_refused(void **state)
-{
-        expect_error(state, "allocator = \"glibc\";\n  @include \"/etc/passwd\"\n", "t.conf:2: @include is not allowed");
 }
 
 static void test_merge_setting_by_setting(void **state)
@@ -362,6 +358,111 @@ static void test_no_silent_no_policy(void **state)
         assert_true(diags_contain(&f->d, "file name too long for the file system"));
 }
 
+/* A file that applies cleanly: diagnostics only of the given level count. */
+static struct fixture *apply_ok(void **state, const char *text)
+{
+        struct fixture *f = *state;
+
+        reset(f);
+        apply(state, text);
+        if (diags_count(&f->d, DIAG_ERROR) != 0)
+                print_diags(&f->d);
+        assert_int_equal(diags_count(&f->d, DIAG_ERROR), 0);
+        return f;
+}
+
+static void expect_only_error(void **state, const char *text, const char *needle)
+{
+        struct fixture *f = *state;
+
+        reset(f);
+        expect_error(state, text, needle);
+        assert_int_equal(diags_count(&f->d, DIAG_ERROR), 1);
+}
+
+static void test_include_refused(void **state)
+{
+        struct fixture *f;
+
+        expect_error(state, "allocator = \"glibc\";\n  @include \"/etc/passwd\"\n", "t.conf:2: @include is not allowed");
+        expect_only_error(state, "/* a\n */ # x\n\n@include \"/etc/passwd\"\n", "t.conf:4: @include is not allowed");
+        /* in a comment or a string it is text, as libconfig reads it */
+        f = apply_ok(state, "# @include \"x\"\n/*\n@include \"x\"\n*/\nenvironment = { A = \"@include\"; };\n");
+        assert_int_equal(f->d.n, 0);
+        assert_string_equal(f->p.env[0].value, "@include");
+}
+
+/* Issue 10 item 10: exactly the value libconfig parsed is checked and applied. */
+static void test_integers_as_libconfig_reads_them(void **state)
+{
+        struct fixture *f;
+
+        f = apply_ok(state, "glibc = { arena_max = 010; };\n");
+        assert_int_equal(f->p.s[K_GLIBC_ARENA_MAX].i, 10);     /* not octal 8 */
+        assert_true(diags_contain(&f->d, "t.conf:1: glibc.arena_max: 010 has a leading zero and is read as decimal 10, not octal"));
+        f = apply_ok(state, "glibc = { arena_max = 09; };\n");
+        assert_int_equal(f->p.s[K_GLIBC_ARENA_MAX].i, 9);      /* not "0" */
+        assert_true(diags_contain(&f->d, "glibc.arena_max: 09 has a leading zero and is read as decimal 9"));
+        f = apply_ok(state, "jemalloc = { narenas = 0x10; dirty_decay_ms = -1; };\n");
+        assert_int_equal(f->p.s[K_JE_NARENAS].i, 16);
+        assert_int_equal(f->p.s[K_JE_DIRTY_DECAY_MS].i, -1);
+        assert_int_equal(f->d.n, 0);
+        f = apply_ok(state, "glibc = { trim_threshold = 4294967296L; top_pad = 0x100000000L; };\n");
+        assert_int_equal(f->p.s[K_GLIBC_TRIM_THRESHOLD].i, 4294967296LL);
+        assert_int_equal(f->p.s[K_GLIBC_TOP_PAD].i, 4294967296LL);
+        /* look-alikes in comments and strings are not the value */
+        f = apply_ok(state, "# glibc = { arena_max = 4294967297; }\n"
+                            "environment = { X = \"arena_max = 4294967297;\"; };\n"
+                            "glibc = { /* arena_max = 4294967297; */ arena_max // = 7\n = 2; };\n");
+        assert_int_equal(f->p.s[K_GLIBC_ARENA_MAX].i, 2);
+}
+
+static void test_integers_libconfig_wraps_are_refused(void **state)
+{
+        /* libconfig 1.5 reads each of these as something else */
+        expect_only_error(state, "glibc = { arena_max /* x */ = 4294967297; };\n",
+                          "t.conf:1: glibc.arena_max: 4294967297 is out of range (1 to 1024)");
+        expect_only_error(state, "glibc = { arena_max\n=\n4294967297; };\n",
+                          "t.conf:3: glibc.arena_max: 4294967297 is out of range (1 to 1024)");
+        expect_only_error(state, "jemalloc = { dirty_decay_ms /**/ = 4294967295; };\n",
+                          "jemalloc.dirty_decay_ms: 4294967295 is out of range (-1 to 86400000)");
+        expect_only_error(state, "jemalloc = { dirty_decay_ms = -4294967297; };\n",
+                          "jemalloc.dirty_decay_ms: -4294967297 is out of range (-1 to 86400000)");
+        expect_only_error(state, "jemalloc = { dirty_decay_ms = 0xFFFFFFFF; };\n",
+                          "jemalloc.dirty_decay_ms: 0xFFFFFFFF is out of range (-1 to 86400000)");
+        expect_only_error(state, "jemalloc = { narenas = 9223372036854775808; };\n",
+                          "jemalloc.narenas: 9223372036854775808 is out of range (1 to 4096)");
+        expect_only_error(state, "jemalloc = { narenas = 99999999999999999999L; };\n",
+                          "jemalloc.narenas: 99999999999999999999L is out of range (1 to 4096)");
+        expect_only_error(state, "glibc = { trim_threshold = 4294967296; };\n",
+                          "glibc.trim_threshold: 4294967296 does not fit in 32 bits, libconfig reads it as 0; write 4294967296L");
+        expect_only_error(state, "tcmalloc = { release_rate = 4294967297; };\n",
+                          "tcmalloc.release_rate: 4294967297 is out of range (0 to 100)");
+        /* two settings on one line: each is its own literal */
+        expect_only_error(state, "glibc = { tcache_count = 1; arena_max = 4294967297; };\n",
+                          "glibc.arena_max: 4294967297 is out of range");
+}
+
+/* Issue 10 item 11: bounded before libconfig builds anything. */
+static void test_bounded_work(void **state)
+{
+        struct fixture *f = *state;
+        size_t size = (CONF_MAX_SETTINGS + 1) * 16 + 64;
+        char *text = malloc(size), *p = text;
+
+        for (int i = 0; i < CONF_MAX_SETTINGS; i++)
+                p += sprintf(p, "k%05d = %d;\n", i, i);
+        reset(f);
+        apply(state, text);
+        /* at the limit: every key is read (and unknown) */
+        assert_int_equal(diags_count(&f->d, DIAG_ERROR), CONF_MAX_SETTINGS);
+        sprintf(p, "one_more = 1;\n");
+        expect_only_error(state, text, "t.conf:257: more than 256 settings: not an allocsel file");
+        free(text);
+        expect_only_error(state, "a = [1, 2, 3];\nb = ((((((((((1))))))))));\n",
+                          "t.conf:2: nested more than 8 levels deep: not an allocsel file");
+}
+
 static void test_suggest(void **state)
 {
         const char *names[] = { "jemalloc", "mimalloc", "tcmalloc", "glibc" };
@@ -390,6 +491,9 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_locate_masks, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_policy_directory_rules, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_silent_no_policy, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_integers_as_libconfig_reads_them, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_integers_libconfig_wraps_are_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bounded_work, setup, teardown),
                 cmocka_unit_test(test_suggest),
         };
 
