@@ -9,6 +9,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 PREFIXLIB  ?= $(PREFIX)/lib
 CATALOGDIR ?= $(PREFIXLIB)/systemd/catalog
+VENDORPOLICYDIR ?= $(PREFIXLIB)/allocsel.d
 DATADIR    ?= $(PREFIX)/share
 DOCDIR     ?= $(DATADIR)/doc/allocsel
 COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
@@ -38,7 +39,9 @@ CORE_SRCS := strv json diag numparse companion elf_info trust suggest confscan c
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
 UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-tuning test-elf test-cli test-trust test-release
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
-TEST_TOOLS := $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/libfake-je.so $(BUILD)/tests/probe $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
+# The unit tests need only the build dependencies (packages run them).
+UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
+TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/probe
 
 # What `make` builds and `make install` installs, nothing more (packages run
 # plain `make`). A new program or library: add it to one of these lists and
@@ -104,11 +107,17 @@ $(BUILD)/tests/eater: tests/eater.c | $(BUILD)
 $(BUILD)/tests/libfake-je.so: tests/fake-prefixed-jemalloc.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
 
-# Linked against the library file itself: no -dev package needed.
-$(BUILD)/tests/links-jemalloc: tests/tiny.c | $(BUILD)
-	$(CC) -std=c17 $(WARN) -O1 -o $@ $< -Wl,--no-as-needed $(wildcard /usr/lib/$(MULTIARCH)/libjemalloc.so.2 /usr/lib64/libjemalloc.so.2)
+# Needs libjemalloc.so.2 by name only: linked against an empty library with
+# that soname, so building it needs no allocator (at run time ld.so loads
+# the real one).
+$(BUILD)/tests/links-jemalloc: tests/tiny.c $(BUILD)/tests/soname/libjemalloc.so.2
+	$(CC) -std=c17 $(WARN) -O1 -o $@ $< -Wl,--no-as-needed $(BUILD)/tests/soname/libjemalloc.so.2
 
-check-unit: $(UNIT_BINS) $(TEST_TOOLS)
+$(BUILD)/tests/soname/libjemalloc.so.2: tests/empty.c | $(BUILD)
+	mkdir -p $(@D)
+	$(CC) -std=c17 $(WARN) -shared -fPIC -Wl,-soname,$(@F) -o $@ $<
+
+check-unit: $(UNIT_BINS) $(UNIT_TOOLS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 check-integration: all $(TEST_TOOLS)
@@ -128,9 +137,11 @@ check-systemd: all $(TEST_TOOLS)
 check-build:
 	bash tests/build.sh
 
-# The .deb and the rpm, built, inspected and (the .deb) installed and used.
+# The .deb (installed system-wide: hold /tmp/allocsel-heavy.lock) and the
+# rpm (installed with dnf into a RHEL-like root), built from `make dist`.
 check-packaging:
-	BUILD=$(BUILD) bash tests/packaging.sh
+	@deb=0; BUILD=$(BUILD) bash tests/packaging.sh || deb=1; \
+	BUILD=$(BUILD) bash tests/packaging-rpm.sh && exit $$deb
 
 # Ten seconds of fuzzing: keeps the fuzz target building and catches the obvious.
 check-fuzz:
@@ -168,7 +179,7 @@ install: all
 	install -Dm644 packaging/man/allocsel.d.5 $(DESTDIR)$(MANDIR)/man5/allocsel.d.5
 	install -Dm644 packaging/allocsel.bash-completion $(DESTDIR)$(COMPLETIONDIR)/allocsel
 	install -Dm644 conf/default.conf $(DESTDIR)$(SYSCONFDIR)/allocsel.d/default.conf
-	install -dm755 $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(PREFIXLIB)/allocsel.d
+	install -dm755 $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(VENDORPOLICYDIR)
 	install -m644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
@@ -178,13 +189,23 @@ uninstall:
 		$(DESTDIR)$(CATALOGDIR)/allocsel.catalog $(DESTDIR)$(MANDIR)/man1/allocsel.1 \
 		$(DESTDIR)$(MANDIR)/man5/allocsel.d.5 $(DESTDIR)$(COMPLETIONDIR)/allocsel \
 		$(DESTDIR)$(SYSCONFDIR)/allocsel.d/default.conf $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
-	-rmdir $(DESTDIR)$(LIBEXECDIR)/allocsel $(DESTDIR)$(LIBDIR)/allocsel $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(PREFIXLIB)/allocsel.d \
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/allocsel $(DESTDIR)$(LIBDIR)/allocsel $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(VENDORPOLICYDIR) \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
-# A source tarball of the tracked files, for rpmbuild.
-dist:
-	mkdir -p $(BUILD)
-	git ls-files | tar -czf $(BUILD)/allocsel-$(VERSION).tar.gz --transform 's,^,allocsel-$(VERSION)/,' -T -
+# The release tarball (rpmbuild -ta builds from it): every file of the
+# source tree but what builds leave in it, so no git is needed and a
+# tarball's own tree makes the same tarball. No sources: an error.
+DIST_NAME := allocsel-$(VERSION)
+dist: | $(BUILD)
+	@set -e; files=$$(find . \( -name .git -o -path './build*' -o -path './$(BUILD)' -o -path ./debian/allocsel \
+		-o -path ./debian/.debhelper \) -prune -o -type f ! -name '*~' ! -name '*.substvars' ! -name '*.debhelper.log' \
+		! -path ./debian/files ! -path ./debian/debhelper-build-stamp -print | sed 's,^\./,,' | LC_ALL=C sort); \
+	if ! printf '%s\n' "$$files" | grep -qx Makefile || ! printf '%s\n' "$$files" | grep -qx rpm/allocsel.spec; then \
+		echo "make dist: no source tree in $(CURDIR) (no Makefile or rpm/allocsel.spec found)" >&2; exit 1; fi; \
+	printf '%s\n' "$$files" | tar -czf $(BUILD)/$(DIST_NAME).tar.gz.tmp --owner=0 --group=0 --numeric-owner \
+		--transform 's,^,$(DIST_NAME)/,' -T -; \
+	mv $(BUILD)/$(DIST_NAME).tar.gz.tmp $(BUILD)/$(DIST_NAME).tar.gz; \
+	echo $(BUILD)/$(DIST_NAME).tar.gz
 
 clean:
 	rm -rf build build-san
