@@ -36,6 +36,8 @@ CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 # Everything but main.c, so the unit tests link the same objects.
 CORE_SRCS := strv json diag numparse companion elf_info trust suggest confscan confread policy_keys policy \
              catalog envbuild tuning plan inspect events helper monitor pidfd procstat cli report compare compare_output
+# What the host sets outside any policy (THP, /etc/malloc.conf).
+CORE_SRCS += sysfile hostconf
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
 UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-tuning test-elf test-cli test-trust test-release
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)

@@ -32,6 +32,7 @@ struct plan {
         struct library_traits traits;
         struct strv changes;    /* "NAME=value" to set, "NAME" to remove */
         struct diags diags;
+        struct strv notes;      /* --explain: where computed values come from, what the host adds */
         bool fallback;          /* an error: run with the environment untouched */
         bool refuse;            /* ...and on_error = "fail" or --strict: exit 78 */
 };

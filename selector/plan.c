@@ -8,6 +8,7 @@
 
 #include "envbuild.h"
 #include "companion.h"
+#include "hostconf.h"
 #include "plan.h"
 #include "trust.h"
 #include "tuning.h"
@@ -230,6 +231,8 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
                                 r = add_preload(pl, envp);
                         if (r == 0)
                                 r = add_identity(pl);
+                        if (r == 0 && o->describe)
+                                r = host_describe(pl, envp);
                         if (r < 0)
                                 return r;
                 }
@@ -250,6 +253,7 @@ void plan_free(struct plan *pl)
         free(pl->library);
         free(pl->release_library);
         strv_free(&pl->changes);
+        strv_free(&pl->notes);
         diags_free(&pl->diags);
 }
 

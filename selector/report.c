@@ -102,6 +102,8 @@ static void explain_text(const struct plan *pl)
         for (size_t i = 0; i < pl->changes.n; i++)
                 printf("%s%s%s\n", i ? "            " : "sets:       ", pl->changes.v[i],
                        strchr(pl->changes.v[i], '=') ? "" : " (removed)");
+        for (size_t i = 0; i < pl->notes.n; i++)
+                printf("note:       %s\n", pl->notes.v[i]);
         for (size_t i = 0; i < pl->diags.n; i++) {
                 char *line = diag_format(&pl->diags.v[i]);
 
@@ -144,7 +146,12 @@ static void explain_json(const struct plan *pl)
                         printf("null");
                 free(name);
         }
-        printf("},\"problems\":[");
+        printf("},\"notes\":[");
+        for (size_t i = 0; i < pl->notes.n; i++) {
+                printf("%s", i ? "," : "");
+                json_string(stdout, pl->notes.v[i]);
+        }
+        printf("],\"problems\":[");
         for (size_t i = 0; i < pl->diags.n; i++) {
                 const struct diag *dg = &pl->diags.v[i];
 

@@ -7,15 +7,20 @@
 #include "envbuild.h"
 #include "tuning.h"
 
-bool glibc_has_tunables(const char *version)
+bool glibc_at_least(const char *version, unsigned long want_minor)
 {
         char *end;
         unsigned long major = strtoul(version, &end, 10), minor;
 
         if (*end != '.')
-                return true;    /* unknown: every glibc of the last years has them */
+                return true;    /* unknown: assume a recent glibc */
         minor = strtoul(end + 1, &end, 10);
-        return major > 2 || (major == 2 && minor >= 26);
+        return major > 2 || (major == 2 && minor >= want_minor);
+}
+
+bool glibc_has_tunables(const char *version)
+{
+        return glibc_at_least(version, 26);
 }
 
 static const struct setting *get(const struct policy *p, enum policy_key k)
@@ -27,14 +32,16 @@ struct glibc_knob {
         enum policy_key key;
         const char *tunable;
         const char *legacy;     /* NULL: no variable before tunables existed */
+        unsigned long since;    /* the glibc 2.x that has the tunable */
 };
 
 static const struct glibc_knob glibc_knobs[] = {
-        { K_GLIBC_ARENA_MAX, "glibc.malloc.arena_max", "MALLOC_ARENA_MAX" },
-        { K_GLIBC_TRIM_THRESHOLD, "glibc.malloc.trim_threshold", "MALLOC_TRIM_THRESHOLD_" },
-        { K_GLIBC_MMAP_THRESHOLD, "glibc.malloc.mmap_threshold", "MALLOC_MMAP_THRESHOLD_" },
-        { K_GLIBC_TOP_PAD, "glibc.malloc.top_pad", "MALLOC_TOP_PAD_" },
-        { K_GLIBC_TCACHE_COUNT, "glibc.malloc.tcache_count", NULL },
+        { K_GLIBC_ARENA_MAX, "glibc.malloc.arena_max", "MALLOC_ARENA_MAX", 26 },
+        { K_GLIBC_TRIM_THRESHOLD, "glibc.malloc.trim_threshold", "MALLOC_TRIM_THRESHOLD_", 26 },
+        { K_GLIBC_MMAP_THRESHOLD, "glibc.malloc.mmap_threshold", "MALLOC_MMAP_THRESHOLD_", 26 },
+        { K_GLIBC_TOP_PAD, "glibc.malloc.top_pad", "MALLOC_TOP_PAD_", 26 },
+        { K_GLIBC_TCACHE_COUNT, "glibc.malloc.tcache_count", NULL, 26 },
+        { K_GLIBC_HUGETLB, "glibc.malloc.hugetlb", NULL, 35 },
 };
 
 static int glibc_changes(const struct policy *p, const struct library_traits *t, char *const *envp,
@@ -51,13 +58,14 @@ static int glibc_changes(const struct policy *p, const struct library_traits *t,
 
                 if (!s)
                         continue;
-                if (tunables)
+                if (tunables && glibc_at_least(t->version, g->since))
                         r = strv_pushf(&updates, "%s=%lld", g->tunable, s->i);
-                else if (g->legacy)
+                else if (!tunables && g->legacy)
                         r = strv_pushf(changes, "%s=%lld", g->legacy, s->i);
                 else
                         diags_add(d, DIAG_WARNING, s->file, s->line,
-                                  "glibc %s has no %s; ignored", t->version, g->tunable);
+                                  "glibc %s has no %s (glibc 2.%lu and later); ignored", t->version,
+                                  g->tunable, g->since);
         }
         if (r == 0 && updates.n > 0) {
                 r = list_merge(env_lookup(envp, "GLIBC_TUNABLES"), ':', '=', &updates, &merged);
@@ -86,6 +94,10 @@ static int jemalloc_changes(const struct policy *p, const struct library_traits 
                 r = strv_pushf(&updates, "muzzy_decay_ms:%lld", s->i);
         if (r == 0 && (s = get(p, K_JE_NARENAS)))
                 r = strv_pushf(&updates, "narenas:%lld", s->i);
+        if (r == 0 && (s = get(p, K_JE_THP)))
+                r = strv_pushf(&updates, "thp:%s", s->s);
+        if (r == 0 && (s = get(p, K_JE_METADATA_THP)))
+                r = strv_pushf(&updates, "metadata_thp:%s", s->s);
         if (r == 0 && (s = get(p, K_PROFILE_HEAP))) {
                 if (!t->jemalloc_prof)
                         diags_add(d, DIAG_ERROR, s->file, s->line,
@@ -182,6 +194,9 @@ static int mimalloc_changes(const struct policy *p, const struct library_traits 
                 r = strv_pushf(changes, "MIMALLOC_EAGER_COMMIT=%d", s->i ? 1 : 0);
         if (r == 0 && (s = get(p, K_MI_EAGER_COMMIT_DELAY)))
                 r = strv_pushf(changes, "MIMALLOC_EAGER_COMMIT_DELAY=%lld", s->i);
+        /* 2.1 renamed it allow_large_os_pages and still reads the old name */
+        if (r == 0 && (s = get(p, K_MI_LARGE_OS_PAGES)))
+                r = strv_pushf(changes, "MIMALLOC_LARGE_OS_PAGES=%d", s->i ? 1 : 0);
         return r;
 }
 

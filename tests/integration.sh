@@ -409,6 +409,8 @@ policy_value_tests
 compare_tests
 . "$here/release.sh"
 release_tests
+. "$here/field.sh"
+field_tests
 
 echo "# valgrind: the launcher itself is clean on every path"
 if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null; then

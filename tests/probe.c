@@ -14,7 +14,7 @@ typedef int (*tc_property_fn)(const char *, size_t *);
 typedef long (*mi_option_get_fn)(int);
 
 /* mimalloc 2.0.x option numbers (mimalloc.h, mi_option_e) */
-enum { MI_EAGER_COMMIT = 3, MI_EAGER_COMMIT_DELAY = 14, MI_DECOMMIT_DELAY = 15 };
+enum { MI_EAGER_COMMIT = 3, MI_LARGE_OS_PAGES = 6, MI_EAGER_COMMIT_DELAY = 14, MI_DECOMMIT_DELAY = 15 };
 
 static void print_malloc_owner(void)
 {
@@ -30,6 +30,7 @@ static void print_jemalloc(void)
         mallctl_fn mallctl = (mallctl_fn)(uintptr_t)dlsym(RTLD_DEFAULT, "mallctl");
         static const char *const bools[] = { "opt.background_thread", "opt.prof", "background_thread" };
         static const char *const ssizes[] = { "opt.dirty_decay_ms", "opt.muzzy_decay_ms" };
+        static const char *const strings[] = { "opt.thp", "opt.metadata_thp" };
         unsigned narenas;
         size_t len;
 
@@ -48,6 +49,13 @@ static void print_jemalloc(void)
                 len = sizeof(v);
                 if (mallctl(ssizes[i], &v, &len, NULL, 0) == 0)
                         printf("je.%s=%ld\n", ssizes[i], v);
+        }
+        for (size_t i = 0; i < sizeof(strings) / sizeof(*strings); i++) {
+                const char *v;
+
+                len = sizeof(v);
+                if (mallctl(strings[i], (void *)&v, &len, NULL, 0) == 0)
+                        printf("je.%s=%s\n", strings[i], v);
         }
         len = sizeof(narenas);
         if (mallctl("opt.narenas", &narenas, &len, NULL, 0) == 0)
@@ -86,6 +94,7 @@ static void print_mimalloc(void)
         printf("mi.decommit_delay=%ld\n", get(MI_DECOMMIT_DELAY));
         printf("mi.eager_commit=%ld\n", get(MI_EAGER_COMMIT));
         printf("mi.eager_commit_delay=%ld\n", get(MI_EAGER_COMMIT_DELAY));
+        printf("mi.large_os_pages=%ld\n", get(MI_LARGE_OS_PAGES));
 }
 
 int main(int argc, char **argv)

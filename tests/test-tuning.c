@@ -89,8 +89,52 @@ static void test_glibc_legacy_variables(void **state)
         assert_true(strv_contains(&f->changes, "MALLOC_ARENA_MAX=2"));
         assert_true(strv_contains(&f->changes, "MALLOC_TRIM_THRESHOLD_=131072"));
         assert_int_equal(f->changes.n, 2);
-        assert_true(diags_contain(&f->d, "glibc 2.17 has no glibc.malloc.tcache_count; ignored"));
+        assert_true(diags_contain(&f->d, "glibc 2.17 has no glibc.malloc.tcache_count (glibc 2.26 and later); ignored"));
         assert_int_equal(diags_count(&f->d, DIAG_ERROR), 0);
+}
+
+static void test_glibc_hugetlb_since_2_35(void **state)
+{
+        struct fixture *f = *state;
+        char *envp[] = { NULL };
+
+        snprintf(f->t.version, sizeof(f->t.version), "2.34");
+        set_int(&f->p, K_GLIBC_HUGETLB, 1);
+        set_int(&f->p, K_GLIBC_ARENA_MAX, 4);
+        run_tuning(f, "glibc", envp);
+        assert_true(strv_contains(&f->changes, "GLIBC_TUNABLES=glibc.malloc.arena_max=4"));
+        assert_int_equal(f->changes.n, 1);
+        assert_true(diags_contain(&f->d, "t.conf:1: glibc 2.34 has no glibc.malloc.hugetlb (glibc 2.35 and later); ignored"));
+        assert_int_equal(diags_count(&f->d, DIAG_ERROR), 0);
+
+        strv_free(&f->changes);
+        snprintf(f->t.version, sizeof(f->t.version), "2.35");
+        run_tuning(f, "glibc", envp);
+        assert_true(strv_contains(&f->changes, "GLIBC_TUNABLES=glibc.malloc.arena_max=4:glibc.malloc.hugetlb=1"));
+        /* no tunables at all: not even a legacy variable */
+        strv_free(&f->changes);
+        snprintf(f->t.version, sizeof(f->t.version), "2.17");
+        run_tuning(f, "glibc", envp);
+        assert_true(strv_contains(&f->changes, "MALLOC_ARENA_MAX=4"));
+        assert_int_equal(f->changes.n, 1);
+}
+
+static void test_huge_page_keys(void **state)
+{
+        struct fixture *f = *state;
+        char *envp[] = { "MALLOC_CONF=thp:always", NULL };
+
+        snprintf(f->t.conf_var, sizeof(f->t.conf_var), "MALLOC_CONF");
+        set_str(&f->p, K_JE_THP, "never");
+        set_str(&f->p, K_JE_METADATA_THP, "auto");
+        set_int(&f->p, K_MI_LARGE_OS_PAGES, 1);
+        run_tuning(f, "jemalloc", envp);
+        assert_int_equal(f->changes.n, 1);
+        assert_string_equal(f->changes.v[0], "MALLOC_CONF=thp:never,metadata_thp:auto");
+        strv_free(&f->changes);
+        run_tuning(f, "mimalloc", envp);
+        assert_int_equal(f->changes.n, 1);
+        assert_string_equal(f->changes.v[0], "MIMALLOC_LARGE_OS_PAGES=1");
 }
 
 static void test_jemalloc_prefixed_build(void **state)
@@ -226,6 +270,8 @@ int main(void)
                 cmocka_unit_test(test_glibc_tunables_version),
                 cmocka_unit_test_setup_teardown(test_glibc_tunables_merged, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_glibc_legacy_variables, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_glibc_hugetlb_since_2_35, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_huge_page_keys, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_jemalloc_prefixed_build, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_jemalloc_profile_needs_prof_build, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_mimalloc_names_by_version, setup, teardown),
