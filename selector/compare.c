@@ -139,6 +139,14 @@ static void progress(const char *name, int run, int runs, long long t, long long
         }
 }
 
+/* Whether the child has exited, without reaping it. */
+static bool exited_unreaped(pid_t pid)
+{
+        siginfo_t info = { 0 };
+
+        return waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
 /* One run: sample until the program is gone, then collect its status. */
 static int run_once(const struct compare_options *co, const char *name, int run, char **env,
                     FILE *csv, struct compare_run *r)
@@ -178,8 +186,10 @@ static int run_once(const struct compare_options *co, const char *name, int run,
                                 add_point(r, t, s.rss_kb);
                         progress(name, run, co->runs, t, s.rss_kb);
                 }
-                /* the exit wakes the poll at once; otherwise wait an interval */
-                if (pidfd >= 0 ? poll(&p, 1, (int)co->interval_ms) > 0 : waitpid(pid, &status, WNOHANG) == pid)
+                /* the exit wakes the poll at once; without a pidfd (kernels
+                 * before 5.3) look every interval, leaving the child to be
+                 * reaped below with its resource usage */
+                if (pidfd >= 0 ? poll(&p, 1, (int)co->interval_ms) > 0 : exited_unreaped(pid))
                         break;
                 if (pidfd < 0)
                         usleep((useconds_t)co->interval_ms * 1000);
