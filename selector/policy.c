@@ -21,10 +21,21 @@ static const char *const sections[] = {
 };
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
-/* Variables allocsel computes itself; a policy sets them through their keys. */
-static const char *const reserved_env[] = {
-        "LD_PRELOAD", "GLIBC_TUNABLES", "MALLOC_CONF", "ALLOCSEL_SERVICE", "ALLOCSEL_ALLOCATOR"
-};
+/* Variables allocsel computes itself; a policy sets them through their
+ * keys. Every ALLOCSEL_ name is allocsel's: the program, the monitor and the
+ * release helper read them. */
+static const char *const reserved_env[] = { "LD_PRELOAD", "GLIBC_TUNABLES", "MALLOC_CONF" };
+#define RESERVED_ENV_PREFIX "ALLOCSEL_"
+
+static bool env_reserved(const char *name)
+{
+        if (strncmp(name, RESERVED_ENV_PREFIX, sizeof(RESERVED_ENV_PREFIX) - 1) == 0)
+                return true;
+        for (size_t i = 0; i < sizeof(reserved_env) / sizeof(reserved_env[0]); i++)
+                if (strcmp(name, reserved_env[i]) == 0)
+                        return true;
+        return false;
+}
 
 bool service_name_valid(const char *name)
 {
@@ -484,13 +495,10 @@ static void apply_environment(const struct apply_ctx *ctx, const config_setting_
                 const config_setting_t *cs = config_setting_get_elem(group, (unsigned)i);
                 const char *name = config_setting_name(cs);
                 int line = config_setting_source_line(cs);
-                bool reserved = false;
 
-                for (size_t j = 0; j < sizeof(reserved_env) / sizeof(reserved_env[0]); j++)
-                        reserved |= strcmp(name, reserved_env[j]) == 0;
                 if (!env_name_valid(name)) {
                         diags_add(d, DIAG_ERROR, file, line, "environment.%s: not a valid variable name", name);
-                } else if (reserved) {
+                } else if (env_reserved(name)) {
                         diags_add(d, DIAG_ERROR, file, line,
                                   "environment.%s: set by allocsel itself; use the allocator's section instead",
                                   name);

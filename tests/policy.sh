@@ -145,6 +145,15 @@ policy_value_tests() {
         expect_eq "4294967295 behind a comment is not applied as -1: fallback" "" "$(value malloc_from | grep jemalloc)"
         expect_has "...naming the value as written" "wrap.conf:2: jemalloc.dirty_decay_ms: 4294967295 is out of range" "$err"
 
+        echo "# environment: every ALLOCSEL_ name is allocsel's (issue 10 item 13)"
+        printf 'environment = { ALLOCSEL_RELEASE = "interval_ms=100"; ALLOCSEL_FOO = "x"; };\n' > "$t/env.conf"
+        chmod 644 "$t/env.conf"
+        run_capture "$allocsel" --policy-dir "$t" --check env
+        expect_eq "ALLOCSEL_RELEASE and ALLOCSEL_FOO fail --check" 1 "$rc"
+        expect_has "...each named" "environment.ALLOCSEL_FOO: set by allocsel itself" "$err"
+        run_capture "$allocsel" --policy-dir "$t" env "$probe" ALLOCSEL_FOO
+        expect_eq "...and never reach the program" "(unset)" "$(value env.ALLOCSEL_FOO)"
+
         echo "# a policy never delays a start by more than milliseconds (issue 10 item 11)"
         python3 -c 'import sys; sys.stdout.write("".join("k%05d=1;\n" % i for i in range(100000)))' > "$t/huge.conf"
         chmod 644 "$t/huge.conf"

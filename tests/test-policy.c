@@ -157,6 +157,11 @@ static void test_environment_rules(void **state)
 {
         expect_error(state, "environment = { LD_PRELOAD = \"/x.so\"; };\n", "environment.LD_PRELOAD: set by allocsel itself");
         expect_error(state, "environment = { MALLOC_CONF = \"x:1\"; };\n", "environment.MALLOC_CONF: set by allocsel itself");
+        /* issue 10 item 13: every ALLOCSEL_ name, not only the two allocsel sets itself */
+        expect_error(state, "environment = { ALLOCSEL_RELEASE = \"interval_ms=1\"; };\n",
+                     "environment.ALLOCSEL_RELEASE: set by allocsel itself");
+        expect_error(state, "environment = { ALLOCSEL_FOO = \"x\"; };\n", "environment.ALLOCSEL_FOO: set by allocsel itself");
+        expect_error(state, "environment = { ALLOCSEL_SERVICE = \"x\"; };\n", "environment.ALLOCSEL_SERVICE: set by allocsel itself");
         expect_error(state, "environment = { FOO = 1; };\n", "environment.FOO: expected a string, got an integer");
         expect_error(state, "environment = { a-b = \"x\"; };\n", "environment.a-b: not a valid variable name");
 }
