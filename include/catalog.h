@@ -25,6 +25,7 @@ struct catalog {
         size_t n;
         struct strv dirs;               /* library directories, searched in order */
         char *global_file;              /* allocsel.conf if it was read */
+        char *on_error;                 /* allocsel.conf's fleet-wide on_error, or NULL */
 };
 
 /* What the library that was found reads and can do, found by looking in it. */
@@ -38,7 +39,8 @@ struct library_traits {
 };
 
 int catalog_init(struct catalog *c);
-/* Reads library_dirs and allocators from the global file (missing is fine). */
+/* Reads library_dirs, allocators and on_error from the global file
+ * (missing is fine). */
 int catalog_load_global(struct catalog *c, const char *path, bool check_owner, struct diags *d);
 void catalog_free(struct catalog *c);
 

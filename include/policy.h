@@ -108,6 +108,10 @@ int policy_load(struct policy *p, const struct policy_search *s, const char *ser
 
 void policy_free(struct policy *p);
 
+/* 0 when str is one of k's choices, else -EINVAL with an error (and a
+ * "did you mean") added to d. */
+int policy_check_choice(enum policy_key k, const char *str, const char *file, int line, struct diags *d);
+
 /* "jemalloc.dirty_decay_ms" style name of a key, for messages. */
 const char *policy_key_name(enum policy_key k, char *buf, size_t size);
 

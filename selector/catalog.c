@@ -16,6 +16,7 @@
 #include "catalog.h"
 #include "confread.h"
 #include "elf_info.h"
+#include "policy.h"
 #include "suggest.h"
 #include "trust.h"
 
@@ -111,6 +112,7 @@ void catalog_free(struct catalog *c)
         free(c->v);
         strv_free(&c->dirs);
         free(c->global_file);
+        free(c->on_error);
         memset(c, 0, sizeof(*c));
 }
 
@@ -210,6 +212,23 @@ static void load_custom(struct catalog *c, const config_setting_t *def, const ch
         a->line = line;
 }
 
+/* The fleet-wide on_error: applies where a policy does not say (a policy
+ * that cannot be parsed cannot say). */
+static void load_on_error(struct catalog *c, const config_setting_t *cs, const char *file, struct diags *d)
+{
+        int line = config_setting_source_line(cs);
+        const char *str = config_setting_get_string(cs);
+
+        if (!str) {
+                diags_add(d, DIAG_ERROR, file, line, "on_error: expected a string");
+                return;
+        }
+        if (policy_check_choice(K_ON_ERROR, str, file, line, d) < 0)
+                return;
+        free(c->on_error);
+        c->on_error = strdup(str);
+}
+
 int catalog_load_global(struct catalog *c, const char *path, bool check_owner, struct diags *d)
 {
         const config_setting_t *root;
@@ -233,13 +252,14 @@ int catalog_load_global(struct catalog *c, const char *path, bool check_owner, s
                 else if (strcmp(key, "allocators") == 0 && config_setting_is_group(cs))
                         for (int j = 0; j < config_setting_length(cs); j++)
                                 load_custom(c, config_setting_get_elem(cs, (unsigned)j), path, d);
+                else if (strcmp(key, "on_error") == 0)
+                        load_on_error(c, cs, path, d);
                 else {
-                        static const char *const known[] = { "library_dirs", "allocators" };
-                        const char *near = suggest_nearest(key, known, 2);
+                        static const char *const known[] = { "library_dirs", "allocators", "on_error" };
+                        char hint[SUGGEST_HINT_MAX];
 
-                        diags_add(d, DIAG_ERROR, path, config_setting_source_line(cs),
-                                  "unknown key \"%s\"%s%s%s", key, near ? " (did you mean \"" : "",
-                                  near ? near : "", near ? "\"?)" : "");
+                        diags_add(d, DIAG_ERROR, path, config_setting_source_line(cs), "unknown key \"%s\"%s",
+                                  key, suggest_hint(suggest_nearest(key, known, 3), hint, sizeof(hint)));
                 }
         }
         config_destroy(&cfg);

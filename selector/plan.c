@@ -10,6 +10,7 @@
 #include "companion.h"
 #include "hostconf.h"
 #include "plan.h"
+#include "suggest.h"
 #include "trust.h"
 #include "tuning.h"
 
@@ -18,14 +19,13 @@ static const struct allocator *choose_allocator(struct plan *pl, const struct pl
         const struct setting *s = &pl->policy.s[K_ALLOCATOR];
         const char *name = o->allocator ? o->allocator : s->set ? s->s : "glibc";
         const struct allocator *a = catalog_find(&pl->catalog, name);
-        const char *near;
+        char hint[SUGGEST_HINT_MAX];
 
         if (a)
                 return a;
-        near = catalog_suggest(&pl->catalog, name);
         diags_add(&pl->diags, DIAG_ERROR, o->allocator ? NULL : s->file, o->allocator ? 0 : s->line,
-                  "allocator \"%s\" is not known%s%s%s", name, near ? " (did you mean \"" : "",
-                  near ? near : "", near ? "\"?)" : "");
+                  "allocator \"%s\" is not known%s", name,
+                  suggest_hint(catalog_suggest(&pl->catalog, name), hint, sizeof(hint)));
         return NULL;
 }
 
@@ -201,7 +201,7 @@ static int load_policy(struct plan *pl, const struct plan_options *o, const char
 
 int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp)
 {
-        const struct setting *on_error;
+        const char *on_error;
         int r;
 
         memset(pl, 0, sizeof(*pl));
@@ -239,8 +239,9 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
         }
 
         pl->fallback = diags_count(&pl->diags, DIAG_ERROR) > 0;
-        on_error = &pl->policy.s[K_ON_ERROR];
-        pl->refuse = pl->fallback && (o->strict || (on_error->set && strcmp(on_error->s, "fail") == 0));
+        /* the policy's own on_error wins when it could be read, else allocsel.conf's */
+        on_error = pl->policy.s[K_ON_ERROR].set ? pl->policy.s[K_ON_ERROR].s : pl->catalog.on_error;
+        pl->refuse = pl->fallback && (o->strict || (on_error && strcmp(on_error, "fail") == 0));
         if (pl->fallback)
                 strv_free(&pl->changes);
         return 0;

@@ -344,12 +344,11 @@ static int convert_double(const struct key_spec *ks, const config_setting_t *cs,
         return 0;
 }
 
-static int check_choice(const struct key_spec *ks, const char *str, const char *name,
-                        const char *file, int line, struct diags *d)
+int policy_check_choice(enum policy_key k, const char *str, const char *file, int line, struct diags *d)
 {
+        const struct key_spec *ks = &policy_keys[k];
+        char name[96], hint[SUGGEST_HINT_MAX], *list;
         struct strv all = { 0 };
-        const char *near;
-        char *list;
         size_t n = 0;
 
         for (; ks->choices[n]; n++)
@@ -358,13 +357,8 @@ static int check_choice(const struct key_spec *ks, const char *str, const char *
         for (size_t i = 0; i < n; i++)
                 (void)strv_push(&all, ks->choices[i]);
         list = strv_join(&all, '|');
-        near = suggest_nearest(str, ks->choices, n);
-        if (near)
-                diags_add(d, DIAG_ERROR, file, line, "%s: \"%s\" is not one of %s (did you mean \"%s\"?)",
-                          name, str, list ? list : "", near);
-        else
-                diags_add(d, DIAG_ERROR, file, line, "%s: \"%s\" is not one of %s", name, str,
-                          list ? list : "");
+        diags_add(d, DIAG_ERROR, file, line, "%s: \"%s\" is not one of %s%s", policy_key_name(k, name, sizeof(name)),
+                  str, list ? list : "", suggest_hint(suggest_nearest(str, ks->choices, n), hint, sizeof(hint)));
         free(list);
         strv_free(&all);
         return -EINVAL;
@@ -385,7 +379,7 @@ static int convert_string(enum policy_key k, const config_setting_t *cs, const c
                 return -EINVAL;
         }
         str = config_setting_get_string(cs);
-        if (ks->kind == VK_CHOICE && check_choice(ks, str, name, file, line, d) < 0)
+        if (ks->kind == VK_CHOICE && policy_check_choice(k, str, file, line, d) < 0)
                 return -EINVAL;
         if (ks->kind == VK_PATH && str[0] != '/') {
                 diags_add(d, DIAG_ERROR, file, line, "%s: \"%s\" is not an absolute path", name, str);
@@ -515,8 +509,8 @@ static void unknown_key(const char *section, const char *name, int line, const c
                         struct diags *d)
 {
         const char *cands[K__COUNT + N_SECTIONS];
+        char hint[SUGGEST_HINT_MAX];
         size_t n = 0;
-        const char *near;
 
         for (size_t k = 0; k < K__COUNT; k++) {
                 const struct key_spec *ks = &policy_keys[k];
@@ -528,13 +522,8 @@ static void unknown_key(const char *section, const char *name, int line, const c
         if (!section)
                 for (size_t i = 0; i < N_SECTIONS; i++)
                         cands[n++] = sections[i];
-        near = suggest_nearest(name, cands, n);
-        if (near)
-                diags_add(d, DIAG_ERROR, file, line, "unknown key \"%s%s%s\" (did you mean \"%s\"?)",
-                          section ? section : "", section ? "." : "", name, near);
-        else
-                diags_add(d, DIAG_ERROR, file, line, "unknown key \"%s%s%s\"", section ? section : "",
-                          section ? "." : "", name);
+        diags_add(d, DIAG_ERROR, file, line, "unknown key \"%s%s%s\"%s", section ? section : "",
+                  section ? "." : "", name, suggest_hint(suggest_nearest(name, cands, n), hint, sizeof(hint)));
 }
 
 static int find_key(const char *section, const char *name)

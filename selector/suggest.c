@@ -1,4 +1,5 @@
 /* Edit distance for "did you mean" hints on unknown keys and names. */
+#include <stdio.h>
 #include <string.h>
 
 #include "suggest.h"
@@ -41,4 +42,11 @@ const char *suggest_nearest(const char *word, const char *const *candidates, siz
                 }
         }
         return best <= limit ? found : NULL;
+}
+
+const char *suggest_hint(const char *near, char *buf, size_t size)
+{
+        if (!near || (size_t)snprintf(buf, size, " (did you mean \"%s\"?)", near) >= size)
+                return "";
+        return buf;
 }

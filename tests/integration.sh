@@ -405,6 +405,7 @@ fi
 . "$here/policy.sh"
 policy_trust_tests
 policy_value_tests
+policy_global_tests
 . "$here/compare.sh"
 compare_tests
 . "$here/release.sh"

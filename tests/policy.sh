@@ -164,3 +164,30 @@ policy_value_tests() {
         expect_eq "...and the program starts untouched" "0 " "$rc $(value malloc_from | grep jemalloc)"
         rm -r "$t"
 }
+
+# /etc/allocsel.conf's fleet-wide on_error (issue 10 item 8).
+policy_global_tests() {
+        local t="$work/global"
+        mkdir -m 755 "$t" "$t/pd"
+        printf 'allocator = "jemalloc";\njemalloc = { narenas = ; };\n' > "$t/pd/syntax.conf"
+        printf 'on_error = "fallback";\nallocator = "jemaloc";\n' > "$t/pd/own.conf"
+        printf 'on_error = "fail";\n' > "$t/fail.conf"
+        printf 'on_error = "fial";\n' > "$t/typo.conf"
+        chmod 644 "$t"/pd/*.conf "$t"/*.conf
+
+        echo "# on_error in allocsel.conf (issue 10 item 8)"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/fail.conf" syntax true
+        expect_eq "a policy with a syntax error under on_error = fail in allocsel.conf: exit 78" 78 "$rc"
+        expect_has "...naming the syntax error" "syntax.conf:2: syntax error" "$err"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/none.conf" syntax true
+        expect_eq "without allocsel.conf's on_error the same policy falls back" 0 "$rc"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/fail.conf" own true
+        expect_eq "a policy's own on_error (readable) wins over allocsel.conf's" 0 "$rc"
+        expect_has "...and the error is still logged" 'allocator "jemaloc" is not known' "$err"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/fail.conf" fine true
+        expect_eq "no error, no refusal" 0 "$rc"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/typo.conf" --check fine
+        expect_eq "allocsel.conf's on_error is checked" 1 "$rc"
+        expect_has "...with a hint" "typo.conf:1: on_error: \"fial\" is not one of fallback|fail (did you mean \"fail\"?)" "$err"
+        rm -r "$t"
+}
