@@ -27,7 +27,12 @@ size_t diags_count(const struct diags *d, enum diag_level level);
 const struct diag *diags_first(const struct diags *d, enum diag_level level);
 void diags_free(struct diags *d);
 
-/* "FILE:LINE: msg", "FILE: msg" or "msg"; caller frees. */
+/* "FILE:LINE: msg", "FILE: msg" or "msg", one line: control characters
+ * escaped as by diag_escape. Caller frees. */
 char *diag_format(const struct diag *dg);
+
+/* s with newlines, tabs and other control characters written as \n, \t,
+ * \r and \xHH, so that it prints as one line. Caller frees; NULL on ENOMEM. */
+char *diag_escape(const char *s);
 
 #endif

@@ -62,9 +62,33 @@ void diags_free(struct diags *d)
         d->n = d->cap = 0;
 }
 
+char *diag_escape(const char *s)
+{
+        char *out = malloc(strlen(s) * 4 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+                if (*c == '\n')
+                        o += sprintf(o, "\\n");
+                else if (*c == '\t')
+                        o += sprintf(o, "\\t");
+                else if (*c == '\r')
+                        o += sprintf(o, "\\r");
+                else if (*c < 0x20 || *c == 0x7f)
+                        o += sprintf(o, "\\x%02x", *c);
+                else
+                        *o++ = (char)*c;
+        }
+        *o = '\0';
+        return out;
+}
+
+/* Policy text (names, values, file names) may hold newlines or terminal
+ * escapes: the line is escaped here, once, so every message stays one line. */
 char *diag_format(const struct diag *dg)
 {
-        char *s = NULL;
+        char *s = NULL, *line;
         int r;
 
         if (dg->file && dg->line > 0)
@@ -73,5 +97,9 @@ char *diag_format(const struct diag *dg)
                 r = asprintf(&s, "%s: %s", dg->file, dg->msg);
         else
                 r = asprintf(&s, "%s", dg->msg);
-        return r < 0 ? NULL : s;
+        if (r < 0)
+                return NULL;
+        line = diag_escape(s);
+        free(s);
+        return line;
 }

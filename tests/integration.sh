@@ -406,6 +406,7 @@ fi
 policy_trust_tests
 policy_value_tests
 policy_global_tests
+policy_message_tests
 . "$here/compare.sh"
 compare_tests
 . "$here/release.sh"

@@ -191,3 +191,24 @@ policy_global_tests() {
         expect_has "...with a hint" "typo.conf:1: on_error: \"fial\" is not one of fallback|fail (did you mean \"fail\"?)" "$err"
         rm -r "$t"
 }
+
+# One line per message (issue 10 item 12).
+policy_message_tests() {
+        local t="$work/messages" d
+        d="$work/messages/dir
+with a newline"
+        mkdir -m 755 "$t" "$d"
+        printf 'allocator = "jem\nalloc";\non_error = "fa\033[31mil";\njemalloc = { extra = "a\nb"; };\n' > "$d/nl.conf"
+        chmod 644 "$d/nl.conf"
+
+        echo "# every message is one line, control characters escaped (issue 10 item 12)"
+        run_capture "$allocsel" --policy-dir "$d" --check nl
+        expect_eq "--check: three problems, three lines" 3 "$(grep -c . <<<"$err")"
+        expect_has "a newline in an allocator name is escaped" 'allocator "jem\nalloc" is not known' "$err"
+        expect_has "a terminal escape in a value is escaped" 'on_error: "fa\x1b[31mil" is not one of' "$err"
+        expect_has "a newline in a file name is escaped" 'messages/dir\nwith a newline/nl.conf:' "$err"
+        expect_eq "no raw escape character reaches the terminal" "" "$(tr -d -c '\033' <<<"$err")"
+        run_capture "$allocsel" --policy-dir "$d" nl true
+        expect_eq "the run's warning is one line" 1 "$(grep -c . <<<"$err")"
+        rm -r "$t"
+}

@@ -468,6 +468,22 @@ static void test_bounded_work(void **state)
                           "t.conf:2: nested more than 8 levels deep: not an allocsel file");
 }
 
+static void test_diag_one_line(void **state)
+{
+        struct diags d = { 0 };
+        char *line, *esc;
+
+        (void)state;
+        diags_add(&d, DIAG_ERROR, "/a\nb.conf", 3, "x \"%s\"", "1\n2\t3\r\x1b[0m\x7f");
+        line = diag_format(&d.v[0]);
+        assert_string_equal(line, "/a\\nb.conf:3: x \"1\\n2\\t3\\r\\x1b[0m\\x7f\"");
+        free(line);
+        esc = diag_escape("plain é");
+        assert_string_equal(esc, "plain é");    /* UTF-8 is text, not control */
+        free(esc);
+        diags_free(&d);
+}
+
 static void test_suggest(void **state)
 {
         const char *names[] = { "jemalloc", "mimalloc", "tcmalloc", "glibc" };
@@ -476,6 +492,12 @@ static void test_suggest(void **state)
         assert_string_equal(suggest_nearest("jemaloc", names, 4), "jemalloc");
         assert_string_equal(suggest_nearest("tcmaloc", names, 4), "tcmalloc");
         assert_null(suggest_nearest("zzzzzzzzzzzz", names, 4));
+        {
+                char hint[SUGGEST_HINT_MAX];
+
+                assert_string_equal(suggest_hint("jemalloc", hint, sizeof(hint)), " (did you mean \"jemalloc\"?)");
+                assert_string_equal(suggest_hint(NULL, hint, sizeof(hint)), "");
+        }
 }
 
 int main(void)
@@ -499,6 +521,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_integers_as_libconfig_reads_them, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_integers_libconfig_wraps_are_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bounded_work, setup, teardown),
+                cmocka_unit_test(test_diag_one_line),
                 cmocka_unit_test(test_suggest),
         };
 
