@@ -35,14 +35,14 @@ CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 
 # Everything but main.c, so the unit tests link the same objects.
 CORE_SRCS := strv json diag numparse companion elf_info trust suggest confscan confread policy_keys policy \
-             catalog envbuild tuning plan inspect events helper monitor pidfd procstat cli report compare compare_output
+             library library_probe catalog envbuild tuning plan inspect events helper monitor pidfd procstat cli report compare compare_output
 # What the host sets outside any policy (THP, /etc/malloc.conf).
 CORE_SRCS += sysfile hostconf
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
-UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-tuning test-elf test-cli test-trust test-release
+UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-tuning test-elf test-library test-cli test-trust test-release
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The unit tests need only the build dependencies (packages run them).
-UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
+UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/libfake-alloc.so $(BUILD)/tests/libno-override.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/probe \
               $(BUILD)/tests/old-kernel
 
@@ -113,6 +113,13 @@ $(BUILD)/tests/eater: tests/eater.c | $(BUILD)
 $(BUILD)/tests/libfake-je.so: tests/fake-prefixed-jemalloc.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
 
+$(BUILD)/tests/libfake-alloc.so: tests/fake-allocator.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
+
+# Only a DT_HASH table (no DT_GNU_HASH): the other way to count symbols.
+$(BUILD)/tests/libno-override.so: tests/fake-no-override.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -Wl,--hash-style=sysv -o $@ $<
+
 # Needs libjemalloc.so.2 by name only: linked against an empty library with
 # that soname, so building it needs no allocator (at run time ld.so loads
 # the real one).
@@ -160,6 +167,7 @@ bench: all
 	BUILD=$(BUILD) bash bench/startup.sh
 	BUILD=$(BUILD) bash bench/release.sh
 	BUILD=$(BUILD) bash bench/policy.sh
+	BUILD=$(BUILD) bash bench/check.sh
 
 # No process is started from the fuzz target: leave out what spawns.
 FUZZ_SRCS := $(filter-out helper monitor compare compare_output,$(CORE_SRCS))

@@ -1,5 +1,6 @@
 /* What allocsel needs to know about an ELF file: class, machine, type,
- * whether it has an interpreter (is dynamic) and which libraries it needs. */
+ * whether it has an interpreter (is a program), which libraries it needs
+ * and, when asked, which functions it defines. */
 #ifndef ALLOCSEL_ELF_INFO_H
 #define ALLOCSEL_ELF_INFO_H
 
@@ -14,30 +15,27 @@ struct elf_info {
         unsigned char data;             /* ELFDATA2LSB or ELFDATA2MSB */
         uint16_t machine;               /* EM_*; valid only when data matches ours */
         uint16_t type;                  /* ET_EXEC, ET_DYN, ... */
-        bool has_interp;                /* PT_INTERP present: dynamically linked */
+        bool has_interp;                /* PT_INTERP present: a dynamic program */
+        bool pie;                       /* DF_1_PIE: a position-independent program */
         struct strv needed;             /* DT_NEEDED entries */
-        char *dynstr;                   /* the dynamic string table (symbol names), a copy */
-        size_t dynstr_size;
+        struct strv exports;            /* ELF_EXPORTS: functions defined for others */
 };
 
-/* Reads the descriptor's ELF headers. Returns 0, -ENOEXEC (not ELF),
- * -EBADMSG (truncated or malformed), or another -errno. */
-int elf_read(int fd, struct elf_info *ret);
+enum {
+        ELF_EXPORTS = 1 << 0,           /* read the dynamic symbol table too */
+};
+
+/* Reads the descriptor's ELF headers with pread, each table bounded.
+ * Returns 0, -ENOEXEC (not ELF), -EBADMSG (truncated, malformed or
+ * implausibly large), or another -errno. */
+int elf_read(int fd, unsigned what, struct elf_info *ret);
 void elf_info_free(struct elf_info *info);
+bool elf_exports(const struct elf_info *info, const char *name);
 
 /* The class and machine allocsel itself was built for. */
 unsigned char elf_self_class(void);
 uint16_t elf_self_machine(void);
 bool elf_matches_self(const struct elf_info *info);
 const char *elf_class_name(unsigned char elf_class);
-
-/* A whole file mapped read-only, for looking for strings in libraries. */
-struct file_map {
-        const unsigned char *p;
-        size_t size;
-};
-
-int file_map_fd(int fd, struct file_map *m);
-void file_unmap(struct file_map *m);
 
 #endif

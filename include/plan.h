@@ -20,6 +20,7 @@ struct plan_options {
         bool strict;                    /* --strict */
         bool check_owner;               /* running as root: files must be root's */
         bool describe;                  /* --check, --explain: find out everything */
+        struct library_cache *libraries;        /* NULL, or results kept across plans */
 };
 
 struct plan {

@@ -16,6 +16,8 @@ int strv_pushf(struct strv *sv, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 int strv_push_owned(struct strv *sv, char *s);
 bool strv_contains(const struct strv *sv, const char *s);
+/* Sorted (strcmp), each string once: a set in O(n log n). */
+void strv_sort_unique(struct strv *sv);
 void strv_free(struct strv *sv);
 
 /* Join with a single separator character; returns NULL on ENOMEM. */

@@ -1,21 +1,14 @@
 /* Allocator catalog: names, sonames per distribution, library directories,
  * discovery with an ELF check, and custom allocators from allocsel.conf. */
-#include <ctype.h>
-#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <gnu/libc-version.h>
 #include <libconfig.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog.h"
 #include "confread.h"
-#include "elf_info.h"
 #include "policy.h"
 #include "suggest.h"
 #include "trust.h"
@@ -144,10 +137,19 @@ static int load_dirs(struct catalog *c, const config_setting_t *list, const char
                 return -EINVAL;
         }
         for (int i = 0; i < config_setting_length(list); i++) {
-                const char *dir = config_setting_get_string_elem(list, i);
+                const config_setting_t *elem = config_setting_get_elem(list, (unsigned)i);
+                const char *dir = config_setting_get_string(elem);
+                int elem_line = (int)config_setting_source_line(elem);
+                char *why = NULL;
 
-                if (!dir || dir[0] != '/') {
-                        diags_add(d, DIAG_ERROR, file, line, "library_dirs: entry %d is not an absolute path", i + 1);
+                if (elem_line == 0)
+                        elem_line = line;
+                if (!dir || dir[0] != '/')
+                        diags_add(d, DIAG_ERROR, file, elem_line, "library_dirs: entry %d is not an absolute path", i + 1);
+                else if (library_path_check(dir, &why) < 0)
+                        diags_add(d, DIAG_ERROR, file, elem_line, "library_dirs: entry %d, %s", i + 1, why);
+                free(why);
+                if (!dir || why) {
                         strv_free(&dirs);
                         return -EINVAL;
                 }
@@ -177,11 +179,17 @@ static void load_custom(struct catalog *c, const config_setting_t *def, const ch
         int line = config_setting_source_line(def);
         enum alloc_family family;
         struct allocator *a;
+        char *why = NULL;
 
         if (!config_setting_is_group(def) || !config_setting_lookup_string(def, "library", &lib) ||
             lib[0] != '/') {
                 diags_add(d, DIAG_ERROR, file, line,
                           "allocators.%s: needs library = \"/absolute/path.so\"", name);
+                return;
+        }
+        if (library_path_check(lib, &why) < 0) {
+                diags_add(d, DIAG_ERROR, file, line, "allocators.%s: library %s", name, why);
+                free(why);
                 return;
         }
         config_setting_lookup_string(def, "family", &fam);
@@ -266,62 +274,32 @@ int catalog_load_global(struct catalog *c, const char *path, bool check_owner, s
         return diags_count(d, DIAG_ERROR) > errors ? -EINVAL : 0;
 }
 
-int library_check(const char *path, char **ret_why)
+/* An untrusted file, or one that is not a regular file, where libraries
+ * are looked for is the operator's to fix: reported, not passed over. */
+static bool stops_search(int r)
 {
-        struct elf_info info;
-        int fd, r;
-
-        *ret_why = NULL;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                r = -errno;
-                if (asprintf(ret_why, "%s: %s", path, strerror(-r)) < 0)
-                        *ret_why = NULL;
-                return r;
-        }
-        r = elf_read(fd, &info);
-        close(fd);
-        if (r < 0) {
-                if (asprintf(ret_why, "%s: %s", path,
-                             r == -EBADF ? "not a regular file" :
-                             r == -ENOEXEC ? "not an ELF file" : "malformed ELF file") < 0)
-                        *ret_why = NULL;
-                return r;
-        }
-        if (info.elf_class != elf_self_class()) {
-                if (asprintf(ret_why, "%s: wrong ELF class %s (allocsel is %s)", path,
-                             elf_class_name(info.elf_class), elf_class_name(elf_self_class())) < 0)
-                        *ret_why = NULL;
-                r = -ENOEXEC;
-        } else if (!elf_matches_self(&info)) {
-                if (asprintf(ret_why, "%s: built for another machine (e_machine %u, allocsel is %u)",
-                             path, info.machine, elf_self_machine()) < 0)
-                        *ret_why = NULL;
-                r = -ENOEXEC;
-        } else if (info.type != ET_DYN) {
-                if (asprintf(ret_why, "%s: not a shared object", path) < 0)
-                        *ret_why = NULL;
-                r = -ENOEXEC;
-        }
-        elf_info_free(&info);
-        return r;
+        return r == -EPERM || r == -ELOOP || r == -EINVAL;
 }
 
-int catalog_locate(const struct catalog *c, const struct allocator *a, char **ret_path, char **ret_why)
+int catalog_locate(const struct catalog *c, const struct allocator *a, struct library_cache *cache,
+                   const struct library_query *q, char **ret_path, struct library_traits *ret_traits,
+                   char **ret_why)
 {
         char *first_why = NULL;
 
         *ret_why = NULL;
         if (a->library) {
-                int r = library_check(a->library, ret_why);
+                int r = library_load(cache, a->library, q, ret_traits, ret_why);
 
-                if (r == 0)
-                        *ret_path = strdup(a->library);
-                return r < 0 ? r : (*ret_path ? 0 : -ENOMEM);
+                if (r < 0)
+                        return r;
+                *ret_path = strdup(a->library);
+                return *ret_path ? 0 : -ENOMEM;
         }
         for (size_t s = 0; s < a->sonames.n; s++)
                 for (size_t i = 0; i < c->dirs.n; i++) {
                         char *path, *why = NULL;
+                        int r;
 
                         if (asprintf(&path, "%s/%s", c->dirs.v[i], a->sonames.v[s]) < 0)
                                 return -ENOMEM;
@@ -329,10 +307,15 @@ int catalog_locate(const struct catalog *c, const struct allocator *a, char **re
                                 free(path);
                                 continue;
                         }
-                        if (library_check(path, &why) == 0) {
+                        r = library_load(cache, path, q, ret_traits, &why);
+                        if (r == 0 || stops_search(r)) {
                                 free(first_why);
-                                *ret_path = path;
-                                return 0;
+                                if (r == 0)
+                                        *ret_path = path;
+                                else
+                                        free(path);
+                                *ret_why = why;
+                                return r;
                         }
                         /* Remember why the first library that exists was refused. */
                         if (!first_why)
@@ -368,164 +351,4 @@ bool catalog_is_allocator_library(const struct catalog *c, const char *name)
                         return true;
         }
         return false;
-}
-
-/* ---- probing a found library for what it reads ---- */
-
-static bool has(const struct file_map *m, const char *s, size_t len)
-{
-        return m->size && memmem(m->p, m->size, s, len) != NULL;
-}
-#define HAS(m, lit) has((m), (lit), sizeof(lit))       /* includes the NUL */
-#define HAS_PREFIX(m, lit) has((m), (lit), sizeof(lit) - 1)
-
-/* jemalloc reads getenv(PREFIX "MALLOC_CONF") where its functions are
- * PREFIX "mallctl" and so on (--with-jemalloc-prefix): the dynamic string
- * table, a few KiB, says which. */
-static void jemalloc_conf_var(const struct elf_info *info, char *buf, size_t size)
-{
-        static const char fn[] = "mallctl";
-
-        snprintf(buf, size, "MALLOC_CONF");
-        for (size_t off = 0; info->dynstr && off < info->dynstr_size;) {
-                const char *name = info->dynstr + off;
-                size_t len = strlen(name);
-
-                if (len > sizeof(fn) - 1 && len - (sizeof(fn) - 1) < 16 &&
-                    strcmp(name + len - (sizeof(fn) - 1), fn) == 0 && strchr(name, '_')) {
-                        size_t plen = len - (sizeof(fn) - 1);
-                        char prefix[16];
-
-                        for (size_t i = 0; i < plen; i++)
-                                prefix[i] = (char)toupper((unsigned char)name[i]);
-                        prefix[plen] = '\0';
-                        snprintf(buf, size, "%sMALLOC_CONF", prefix);
-                } else if (strcmp(name, fn) == 0) {
-                        snprintf(buf, size, "MALLOC_CONF"); /* unprefixed wins */
-                        return;
-                }
-                off += len + 1;
-        }
-}
-
-/* A string such as "5.3.0-0-g54eaed1d..." (jemalloc) following no letter. */
-static void jemalloc_version(const struct file_map *m, char *buf, size_t size)
-{
-        const unsigned char *p = m->p, *end = m->p + m->size;
-
-        while (p && p < end && (p = memmem(p, (size_t)(end - p), "-g", 2)) != NULL) {
-                const unsigned char *s = p;
-
-                while (s > m->p && ((s[-1] >= '0' && s[-1] <= '9') || s[-1] == '.' || s[-1] == '-'))
-                        s--;
-                if (s < p && s[0] >= '0' && s[0] <= '9' && memchr(s, '.', (size_t)(p - s)) &&
-                    (s == m->p || s[-1] == '\0')) {
-                        size_t n = (size_t)(p - s);
-
-                        /* stop at the "-N" commit count: keep "5.3.0" */
-                        const unsigned char *dash = memchr(s, '-', n);
-
-                        snprintf(buf, size, "%.*s", (int)(dash ? (size_t)(dash - s) : n), (const char *)s);
-                        return;
-                }
-                p += 2;
-        }
-}
-
-static void gperftools_version(const struct file_map *m, char *buf, size_t size)
-{
-        const unsigned char *p = memmem(m->p, m->size, "gperftools ", 11);
-
-        if (p) {
-                size_t avail = m->size - (size_t)(p - m->p) - 11;
-
-                snprintf(buf, size, "%.*s", (int)strnlen((const char *)p + 11, avail < 32 ? avail : 32),
-                         (const char *)p + 11);
-        }
-}
-
-/* mimalloc's file is libmimalloc.so.MAJOR.MINOR: the resolved name says. */
-static void version_from_file_name(const char *path, char *buf, size_t size)
-{
-        char resolved[PATH_MAX];
-        const char *so;
-
-        if (!realpath(path, resolved))
-                return;
-        so = strstr(resolved, ".so.");
-        if (so)
-                snprintf(buf, size, "%s", so + 4);
-}
-
-static int probe_dynstr(const char *path, struct elf_info *info)
-{
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
-
-        if (fd < 0)
-                return -errno;
-        r = elf_read(fd, info);
-        close(fd);
-        return r;
-}
-
-static void probe_contents(const struct file_map *m, const char *path, enum alloc_family family,
-                           unsigned want, struct library_traits *t)
-{
-        switch (family) {
-        case FAMILY_JEMALLOC:
-                if (want & PROBE_VERSION)
-                        jemalloc_version(m, t->version, sizeof(t->version));
-                /* prof code, and its messages, exist only in --enable-prof builds */
-                if (want & PROBE_PROFILING)
-                        t->jemalloc_prof = HAS_PREFIX(m, "Run jeprof on dump output");
-                break;
-        case FAMILY_GPERFTOOLS:
-                if (want & PROBE_VERSION)
-                        gperftools_version(m, t->version, sizeof(t->version));
-                t->heap_profiler = HAS(m, "HEAPPROFILE");
-                t->heap_checker = HAS(m, "HEAPCHECK");
-                break;
-        case FAMILY_MIMALLOC:
-                /* 2.1 renamed the decommit options to purge ones */
-                t->mimalloc_purge_names = HAS(m, "purge_delay");
-                if (want & PROBE_VERSION)
-                        version_from_file_name(path, t->version, sizeof(t->version));
-                break;
-        default:
-                if (want & PROBE_VERSION)
-                        version_from_file_name(path, t->version, sizeof(t->version));
-                break;
-        }
-}
-
-int library_probe(const char *path, enum alloc_family family, unsigned want, struct library_traits *t)
-{
-        struct file_map m;
-        int fd, r;
-
-        memset(t, 0, sizeof(*t));
-        if (family == FAMILY_GLIBC) {
-                snprintf(t->version, sizeof(t->version), "%s", gnu_get_libc_version());
-                return 0;
-        }
-        if (family == FAMILY_JEMALLOC && (want & PROBE_CONF_VAR)) {
-                struct elf_info info = { 0 };
-
-                (void)probe_dynstr(path, &info);
-                jemalloc_conf_var(&info, t->conf_var, sizeof(t->conf_var));
-                elf_info_free(&info);
-                want &= ~(unsigned)PROBE_CONF_VAR;
-        }
-        if (!want)
-                return 0;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        r = file_map_fd(fd, &m);
-        close(fd);
-        if (r < 0)
-                return r;
-        probe_contents(&m, path, family, want, t);
-        file_unmap(&m);
-        return 0;
 }

@@ -56,9 +56,11 @@ static int choose_allocators(const struct plan_options *o, const struct compare_
                 return -ENOMEM;
         (void)catalog_load_global(&c, o->global_conf, o->check_owner, &d);
         for (size_t i = 0; i < c.n; i++) {
+                const struct library_query q = { o->check_owner, true, c.v[i].family, 0 };
+                struct library_traits t;
                 char *path = NULL, *why = NULL;
 
-                if (c.v[i].family == FAMILY_GLIBC || catalog_locate(&c, &c.v[i], &path, &why) == 0)
+                if (c.v[i].family == FAMILY_GLIBC || catalog_locate(&c, &c.v[i], NULL, &q, &path, &t, &why) == 0)
                         (void)strv_push(names, c.v[i].name);
                 free(path);
                 free(why);

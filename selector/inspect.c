@@ -3,7 +3,6 @@
  * no ld.so at all, and a second allocator in one process crashes it. */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,17 +13,20 @@
 
 #include "elf_info.h"
 #include "inspect.h"
+#include "trust.h"
 
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 #define MAX_SHEBANG_DEPTH 4     /* the kernel's own limit on nested interpreters */
 
+/* As execve sees it: only a regular file can be run (a FIFO or a
+ * directory is EACCES there too). */
 static int executable(const char *path)
 {
         struct stat st;
 
         if (stat(path, &st) < 0)
                 return -errno;
-        if (S_ISDIR(st.st_mode))
+        if (!S_ISREG(st.st_mode))
                 return -EACCES;
         return access(path, X_OK) == 0 ? 0 : -errno;
 }
@@ -100,7 +102,7 @@ static int read_interpreter(int fd, char *buf, size_t size)
 static int check_elf(int fd, const char *path, const struct catalog *c, char **ret_reason)
 {
         struct elf_info info;
-        int r = elf_read(fd, &info);
+        int r = elf_read(fd, 0, &info);
 
         if (r == -ENOEXEC || r == -EBADMSG)
                 return 0;       /* not ELF: let execve report what it is */
@@ -120,13 +122,19 @@ static int check_elf(int fd, const char *path, const struct catalog *c, char **r
 
 static int inspect(const char *path, const struct catalog *c, char **ret_reason, int depth)
 {
-        char interp[256];
+        char interp[256], *why = NULL;
         struct stat st;
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
+        /* never blocks: anything but a regular file is refused unopened */
+        r = trusted_open(path, false, &fd, &why);
+        if (r < 0 && why) {
+                r = reason(ret_reason, "%s", why);
+                free(why);
+                return r;
+        }
+        if (r < 0)
+                return r;
         if (fstat(fd, &st) < 0) {
                 r = -errno;
                 goto out;

@@ -11,7 +11,6 @@
 #include "hostconf.h"
 #include "plan.h"
 #include "suggest.h"
-#include "trust.h"
 #include "tuning.h"
 
 static const struct allocator *choose_allocator(struct plan *pl, const struct plan_options *o)
@@ -29,10 +28,13 @@ static const struct allocator *choose_allocator(struct plan *pl, const struct pl
         return NULL;
 }
 
-static void find_library(struct plan *pl, bool check_owner)
+/* The allocator's library, checked and probed for what the tuning at
+ * hand reads (everything when describing). */
+static void find_library(struct plan *pl, const struct plan_options *o, unsigned want)
 {
         const struct setting *s = &pl->policy.s[K_LIBRARY];
         const struct allocator *a = pl->allocator;
+        const struct library_query q = { o->check_owner, true, a->family, want };
         char *why = NULL;
         int r;
 
@@ -40,33 +42,23 @@ static void find_library(struct plan *pl, bool check_owner)
                 if (s->set)
                         diags_add(&pl->diags, DIAG_WARNING, s->file, s->line,
                                   "library: ignored, glibc's malloc needs no library");
+                library_glibc_traits(&pl->traits);
                 return;
         }
         if (s->set) {
-                r = library_check(s->s, &why);
-                if (r < 0) {
-                        diags_add(&pl->diags, DIAG_ERROR, s->file, s->line, "library: %s", why);
-                        free(why);
-                        return;
-                }
-                pl->library = strdup(s->s);
+                r = library_load(o->libraries, s->s, &q, &pl->traits, &why);
+                if (r == 0)
+                        pl->library = strdup(s->s);
+                else
+                        diags_add(&pl->diags, DIAG_ERROR, s->file, s->line, "library: %s",
+                                  why ? why : strerror(-r));
         } else {
-                r = catalog_locate(&pl->catalog, a, &pl->library, &why);
-                if (r < 0) {
+                r = catalog_locate(&pl->catalog, a, o->libraries, &q, &pl->library, &pl->traits, &why);
+                if (r < 0)
                         diags_add(&pl->diags, DIAG_ERROR, a->file, a->line, "allocator %s: %s",
                                   a->name, why ? why : strerror(-r));
-                        free(why);
-                        return;
-                }
         }
-        /* The library is code run inside the service: same rules as a policy. */
-        if (pl->library && trusted_path(pl->library, check_owner, &why) < 0) {
-                diags_add(&pl->diags, DIAG_ERROR, s->set ? s->file : NULL, s->set ? s->line : 0,
-                          "library ignored: %s", why ? why : pl->library);
-                free(why);
-                free(pl->library);
-                pl->library = NULL;
-        }
+        free(why);
 }
 
 static int add_identity(struct plan *pl)
@@ -106,8 +98,10 @@ static bool release_wanted(const struct policy *p)
 }
 
 /* The release helper, for allocators that keep freed memory and can be asked. */
-static int add_release(struct plan *pl, bool check_owner)
+static int add_release(struct plan *pl, const struct plan_options *o)
 {
+        const struct library_query q = { o->check_owner, false, FAMILY_NONE, 0 };
+        struct library_traits t;
         const struct setting *first = pl->policy.s[K_REL_ENABLED].set ? &pl->policy.s[K_REL_ENABLED] :
                                       pl->policy.s[K_REL_INTERVAL_MS].set ? &pl->policy.s[K_REL_INTERVAL_MS] :
                                       &pl->policy.s[K_REL_MIN_FREE_KB];
@@ -133,11 +127,10 @@ static int add_release(struct plan *pl, bool check_owner)
         default:
                 break;
         }
-        /* a missing library is reported by library_check below, naming the path */
+        /* a missing library is reported by library_load below, naming the path */
         if (companion_path(RELEASE_LIBRARY, RELEASELIBDIR, &pl->release_library) == -ENOMEM)
                 return -ENOMEM;
-        if (library_check(pl->release_library, &why) < 0 ||
-            trusted_path(pl->release_library, check_owner, &why) < 0) {
+        if (library_load(o->libraries, pl->release_library, &q, &t, &why) < 0) {
                 diags_add(&pl->diags, DIAG_ERROR, first->file, first->line, "release: %s",
                           why ? why : pl->release_library);
                 free(why);
@@ -216,17 +209,14 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
 
         pl->allocator = choose_allocator(pl, o);
         if (pl->allocator) {
-                find_library(pl, o->check_owner);
+                find_library(pl, o, o->describe ? PROBE_ALL : probe_needs(&pl->policy));
                 if (pl->library || pl->allocator->family == FAMILY_GLIBC) {
-                        (void)library_probe(pl->library, pl->allocator->family,
-                                            o->describe ? PROBE_ALL : probe_needs(&pl->policy),
-                                            &pl->traits);
                         r = add_policy_environment(pl);
                         if (r == 0)
                                 r = tuning_changes(&pl->policy, pl->allocator, &pl->traits, envp,
                                                    &pl->changes, &pl->diags);
                         if (r == 0)
-                                r = add_release(pl, o->check_owner);
+                                r = add_release(pl, o);
                         if (r == 0)
                                 r = add_preload(pl, envp);
                         if (r == 0)

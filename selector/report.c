@@ -9,7 +9,7 @@
 #include "report.h"
 
 /* Every NAME of NAME.conf on the search path (masked names included: they
- * are checked as "no policy"). */
+ * are checked as "no policy"), sorted: a fleet has thousands. */
 static int all_services(const struct strv *dirs, struct strv *names)
 {
         for (size_t i = 0; i < dirs->n; i++) {
@@ -25,20 +25,25 @@ static int all_services(const struct strv *dirs, struct strv *names)
                         if (len <= 5 || strcmp(de->d_name + len - 5, ".conf") != 0)
                                 continue;
                         name = strndup(de->d_name, len - 5);
-                        if (name && service_name_valid(name) && !strv_contains(names, name))
+                        if (name && service_name_valid(name))
                                 (void)strv_push_owned(names, name);
                         else
                                 free(name);
                 }
                 closedir(d);
         }
+        strv_sort_unique(names);
         return 0;
 }
 
 int report_check(const struct plan_options *o, char **services, int n, char *const *envp)
 {
         struct strv names = { 0 }, seen = { 0 };
+        struct plan_options each = *o;
         size_t errors = 0;
+
+        /* thousands of policies name the same few libraries: read each once */
+        each.libraries = library_cache_new();
 
         for (int i = 0; i < n; i++)
                 (void)strv_push(&names, services[i]);
@@ -50,7 +55,7 @@ int report_check(const struct plan_options *o, char **services, int n, char *con
         for (size_t i = 0; i < names.n; i++) {
                 struct plan pl;
 
-                if (plan_make(&pl, o, names.v[i], envp) < 0) {
+                if (plan_make(&pl, &each, names.v[i], envp) < 0) {
                         fprintf(stderr, "allocsel: %s: out of memory\n", names.v[i]);
                         errors++;
                         continue;
@@ -73,6 +78,7 @@ int report_check(const struct plan_options *o, char **services, int n, char *con
                 printf("allocsel: %zu polic%s checked, no errors\n", names.n, names.n == 1 ? "y" : "ies");
         strv_free(&names);
         strv_free(&seen);
+        library_cache_free(each.libraries);
         return errors ? 1 : 0;
 }
 
@@ -199,12 +205,15 @@ int report_list(const struct plan_options *o, bool json)
                 printf("[");
         for (size_t i = 0; i < c.n; i++) {
                 const struct allocator *a = &c.v[i];
+                const struct library_query q = { o->check_owner, true, a->family, PROBE_ALL };
                 struct library_traits t = { 0 };
                 char *path = NULL, *why = NULL;
-                int r = a->family == FAMILY_GLIBC ? 0 : catalog_locate(&c, a, &path, &why);
+                int r = 0;
 
-                if (r == 0)
-                        (void)library_probe(path, a->family, PROBE_ALL, &t);
+                if (a->family == FAMILY_GLIBC)
+                        library_glibc_traits(&t);
+                else
+                        r = catalog_locate(&c, a, NULL, &q, &path, &t, &why);
                 if (json) {
                         printf("%s{\"name\":", i ? "," : "");
                         json_string(stdout, a->name);

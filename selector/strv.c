@@ -54,6 +54,28 @@ bool strv_contains(const struct strv *sv, const char *s)
         return false;
 }
 
+static int compare_strings(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort_unique(struct strv *sv)
+{
+        size_t kept = 0;
+
+        if (sv->n == 0)
+                return;
+        qsort(sv->v, sv->n, sizeof(*sv->v), compare_strings);
+        for (size_t i = 0; i < sv->n; i++) {
+                if (kept > 0 && strcmp(sv->v[kept - 1], sv->v[i]) == 0)
+                        free(sv->v[i]);
+                else
+                        sv->v[kept++] = sv->v[i];
+        }
+        sv->n = kept;
+        sv->v[kept] = NULL;
+}
+
 void strv_free(struct strv *sv)
 {
         for (size_t i = 0; i < sv->n; i++)

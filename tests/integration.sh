@@ -413,6 +413,8 @@ compare_tests
 release_tests
 . "$here/field.sh"
 field_tests
+. "$here/library.sh"
+library_tests
 
 echo "# valgrind: the launcher itself is clean on every path"
 if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null; then

@@ -1,9 +1,8 @@
 /* ELF reading, library checks and program inspection. */
-#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <signal.h>
 
-#include "testutil.h"
+#include "testfiles.h"
 #include "catalog.h"
 #include "elf_info.h"
 #include "inspect.h"
@@ -13,40 +12,9 @@ static int read_path(const char *path, struct elf_info *info)
         int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 
         assert_true(fd >= 0);
-        r = elf_read(fd, info);
+        r = elf_read(fd, ELF_EXPORTS, info);
         close(fd);
         return r;
-}
-
-static char *write_bytes(const char *dir, const char *name, const void *bytes, size_t len, mode_t mode)
-{
-        char *path;
-        int fd;
-
-        assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, bytes, len), (ssize_t)len);
-        close(fd);
-        assert_int_equal(chmod(path, mode), 0);
-        return path;
-}
-
-/* An ELF32 i386 shared-object header and nothing else. */
-static char *elf32_library(const char *dir)
-{
-        unsigned char buf[128] = { 0 };
-        Elf32_Ehdr eh = { 0 };
-
-        memcpy(eh.e_ident, ELFMAG, SELFMAG);
-        eh.e_ident[EI_CLASS] = ELFCLASS32;
-        eh.e_ident[EI_DATA] = ELFDATA2LSB;
-        eh.e_ident[EI_VERSION] = EV_CURRENT;
-        eh.e_type = ET_DYN;
-        eh.e_machine = EM_386;
-        eh.e_ehsize = sizeof(eh);
-        memcpy(buf, &eh, sizeof(eh));
-        return write_bytes(dir, "lib32.so", buf, sizeof(buf), 0644);
 }
 
 static void test_dynamic_program(void **state)
@@ -93,31 +61,31 @@ static void test_not_elf_and_truncated(void **state)
         tmpdir_free(dir);
 }
 
-static void test_library_check(void **state)
+/* Exports through DT_GNU_HASH (the fake allocator) and DT_HASH (libno-override.so). */
+static void test_exports(void **state)
 {
-        char *dir = tmpdir_new(), *p, *why = NULL;
+        struct elf_info info;
+        char path[PATH_MAX];
 
         (void)state;
-        p = elf32_library(dir);
-        assert_int_equal(library_check(p, &why), -ENOEXEC);
-        assert_non_null(strstr(why, "wrong ELF class ELFCLASS32 (allocsel is ELFCLASS64)"));
-        free(why);
-        free(p);
-        assert_int_equal(library_check("/bin/true", &why), 0); /* PIE executables are ET_DYN */
-        assert_int_equal(library_check(dir, &why), -EBADF);
-        assert_non_null(strstr(why, "not a regular file"));
-        free(why);
-        assert_int_equal(library_check("/nonexistent.so", &why), -ENOENT);
-        assert_non_null(strstr(why, "/nonexistent.so: No such file or directory"));
-        free(why);
-        assert_int_equal(library_check("/etc/hostname", &why) < 0, 1);
-        free(why);
-        tmpdir_free(dir);
+        assert_int_equal(read_path(fake_allocator(), &info), 0);
+        assert_true(elf_exports(&info, "malloc") && elf_exports(&info, "free") && elf_exports(&info, "mallctl"));
+        assert_false(info.has_interp);
+        elf_info_free(&info);
+        snprintf(path, sizeof(path), "%s/libno-override.so", self_dir());
+        assert_int_equal(read_path(path, &info), 0);
+        assert_true(elf_exports(&info, "mi_malloc") && elf_exports(&info, "mi_free"));
+        assert_false(elf_exports(&info, "malloc"));
+        elf_info_free(&info);
+        /* a PIE program: an interpreter, and DF_1_PIE */
+        assert_int_equal(read_path("/bin/true", &info), 0);
+        assert_true(info.has_interp && info.pie);
+        elf_info_free(&info);
 }
 
 static void test_program_find(void **state)
 {
-        char *dir = tmpdir_new(), *p, *found = NULL, *path_env;
+        char *dir = tmpdir_new(), *p, *found = NULL, *path_env, fifo[PATH_MAX];
 
         (void)state;
         p = write_bytes(dir, "noexec", "x", 1, 0644);
@@ -131,9 +99,20 @@ static void test_program_find(void **state)
         assert_int_equal(program_find("./nothing", path_env, &found), -ENOENT);
         assert_int_equal(program_find("", path_env, &found), -ENOENT);
         assert_int_equal(program_find(dir, path_env, &found), -EACCES);
+        /* execve runs regular files only: a FIFO is not "found" to block on */
+        snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+        assert_int_equal(mkfifo(fifo, 0755), 0);
+        assert_int_equal(program_find(fifo, path_env, &found), -EACCES);
+        assert_int_equal(program_find("fifo", path_env, &found), -EACCES);
         free(path_env);
         free(p);
         tmpdir_free(dir);
+}
+
+static void on_alarm(int sig)
+{
+        (void)sig;
+        fail_msg("blocked opening a FIFO");
 }
 
 static void test_preload_obstacles(void **state)
@@ -164,6 +143,19 @@ static void test_preload_obstacles(void **state)
         assert_non_null(strstr(why, "already links libjemalloc.so.2"));
         free(why);
 
+        /* a #! interpreter that is a FIFO is refused, not opened */
+        snprintf(script, sizeof(script), "%s/fifo", dir);
+        assert_int_equal(mkfifo(script, 0755), 0);
+        snprintf(script, sizeof(script), "#!%s/fifo\n", dir);
+        p = write_bytes(dir, "fifo-script", script, strlen(script), 0755);
+        signal(SIGALRM, on_alarm);
+        alarm(10);
+        assert_int_equal(program_preload_obstacle(p, &cat, &why), 1);
+        alarm(0);
+        assert_non_null(strstr(why, "fifo is not a regular file"));
+        free(why);
+        free(p);
+
         p = elf32_library(dir);
         assert_int_equal(program_preload_obstacle(p, &cat, &why), 1);
         assert_non_null(strstr(why, "another ELF class or machine"));
@@ -179,7 +171,7 @@ int main(void)
                 cmocka_unit_test(test_dynamic_program),
                 cmocka_unit_test(test_static_program),
                 cmocka_unit_test(test_not_elf_and_truncated),
-                cmocka_unit_test(test_library_check),
+                cmocka_unit_test(test_exports),
                 cmocka_unit_test(test_program_find),
                 cmocka_unit_test(test_preload_obstacles),
         };

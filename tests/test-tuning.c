@@ -1,7 +1,4 @@
-/* One policy name, the variable this library version reads; and probing a
- * library file for what it reads. */
-#include <fcntl.h>
-
+/* One policy name, the variable this library version reads. */
 #include "testutil.h"
 #include "catalog.h"
 #include "tuning.h"
@@ -213,57 +210,6 @@ static void test_gperftools_minimal_cannot_profile(void **state)
         assert_true(diags_contain(&f->d, "tcmalloc-minimal has no heap profiler"));
 }
 
-/* A file holding the given bytes, standing in for a library. */
-static char *fake_library(const char *dir, const char *name, const char *bytes, size_t len)
-{
-        char *path;
-        int fd;
-
-        assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, bytes, len), (ssize_t)len);
-        close(fd);
-        return path;
-}
-
-static void test_probe_reads_the_library(void **state)
-{
-        static const char je_plain[] = "\0variable MALLOC_CONF\0MALLOC_CONF\0";
-        static const char mi_new[] = "\0purge_delay\0arena_eager_commit\0";
-        static const char tc_old[] = "\0gperftools 2.9.1\0HEAPPROFILE\0HEAPCHECK\0";
-        struct library_traits t;
-        char *dir = tmpdir_new(), *p;
-
-        (void)state;
-        assert_true(asprintf(&p, "%s/libfake-je.so", self_dir()) > 0);
-        assert_int_equal(library_probe(p, FAMILY_JEMALLOC, PROBE_ALL, &t), 0);
-        assert_string_equal(t.conf_var, "JE_MALLOC_CONF");
-        assert_string_equal(t.version, "5.2.1");
-        free(p);
-        p = fake_library(dir, "je2", je_plain, sizeof(je_plain));
-        assert_int_equal(library_probe(p, FAMILY_JEMALLOC, PROBE_ALL, &t), 0);
-        assert_string_equal(t.conf_var, "MALLOC_CONF");
-        assert_false(t.jemalloc_prof);
-        free(p);
-        /* the exec path asks for the variable name only: no version scan */
-        assert_int_equal(library_probe("/bin/true", FAMILY_JEMALLOC, PROBE_CONF_VAR, &t), 0);
-        assert_string_equal(t.conf_var, "MALLOC_CONF");
-        assert_string_equal(t.version, "");
-        p = fake_library(dir, "libmimalloc.so.2.1", mi_new, sizeof(mi_new));
-        assert_int_equal(library_probe(p, FAMILY_MIMALLOC, PROBE_ALL, &t), 0);
-        assert_true(t.mimalloc_purge_names);
-        assert_string_equal(t.version, "2.1");
-        free(p);
-        p = fake_library(dir, "tc", tc_old, sizeof(tc_old));
-        assert_int_equal(library_probe(p, FAMILY_GPERFTOOLS, PROBE_ALL, &t), 0);
-        assert_string_equal(t.version, "2.9.1");
-        assert_true(t.heap_checker);
-        assert_true(t.heap_profiler);
-        free(p);
-        tmpdir_free(dir);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -277,7 +223,6 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_mimalloc_names_by_version, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_gperftools_heap_checker_gone, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_gperftools_minimal_cannot_profile, setup, teardown),
-                cmocka_unit_test(test_probe_reads_the_library),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
