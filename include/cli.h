@@ -19,6 +19,8 @@ struct cli {
         const char *service;            /* run, explain */
         char **services;                /* check: the names given */
         int n_services;
+        const char *check_as;           /* --check --as SERVICE ... */
+        const char *file;               /* ... --file PATH: the candidate */
         char **program;                 /* run, compare: PROGRAM [ARG...], NULL-terminated */
         /* --compare */
         struct strv allocators;         /* --allocators A,B */

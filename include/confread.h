@@ -8,13 +8,14 @@
 #include "confscan.h"
 #include "diag.h"
 
-/* Opens path with trusted_open_flags() (TRUST_*), scans it (refusing
+/* Opens path with trusted_open_flags() (TRUST_*; messages name it as
+ * shown: a candidate as the file it would be installed as), scans it (refusing
  * @include, which would escape the ownership checks, and more settings or
  * nesting than CONF_MAX_*) and parses it into cfg. On success the caller
  * calls config_destroy and conf_scan_free (the scan has the integer
  * literals as written). Returns 0, -ENOENT when the file does not exist (a
  * dangling symlink is an error), or another -errno with an error added to d. */
-int conf_read_trusted(const char *path, unsigned trust_flags, config_t *cfg, struct conf_scan *ret_scan,
-                      struct diags *d);
+int conf_read_trusted(const char *path, const char *shown, unsigned trust_flags, config_t *cfg,
+                      struct conf_scan *ret_scan, struct diags *d);
 
 #endif

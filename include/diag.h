@@ -31,6 +31,10 @@ void diags_free(struct diags *d);
  * escaped as by diag_escape. Caller frees. */
 char *diag_format(const struct diag *dg);
 
+/* For a candidate file checked as dest (--check --as --file): a problem in
+ * it reads "DEST:LINE (candidate PATH): msg"; others as diag_format. */
+char *diag_format_candidate(const struct diag *dg, const char *dest, const char *candidate);
+
 /* s with newlines, tabs and other control characters written as \n, \t,
  * \r and \xHH, so that it prints as one line. Caller frees; NULL on ENOMEM. */
 char *diag_escape(const char *s);

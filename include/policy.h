@@ -100,6 +100,10 @@ struct policy_search {
  * was the entry). */
 int policy_locate(const struct policy_search *s, const char *name, char **ret_path, struct diags *d);
 
+/* DIR/name in the first directory: where a candidate would be installed.
+ * NULL on ENOMEM. */
+char *policy_destination(const struct strv *dirs, const char *name);
+
 /* Applies one file over p. Problems go to d; returns 0 or -errno. */
 int policy_apply_file(struct policy *p, const char *path, bool check_owner, struct diags *d);
 

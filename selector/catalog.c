@@ -245,7 +245,7 @@ int catalog_load_global(struct catalog *c, const char *path, bool check_owner, s
         config_t cfg;
         int r;
 
-        r = conf_read_trusted(path, check_owner ? TRUST_OWNER : 0, &cfg, &scan, d);
+        r = conf_read_trusted(path, path, check_owner ? TRUST_OWNER : 0, &cfg, &scan, d);
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
         conf_scan_free(&scan);

@@ -11,6 +11,7 @@
 const char cli_usage[] =
         "usage: allocsel [OPTIONS] SERVICE [--] PROGRAM [ARG...]\n"
         "       allocsel --check [OPTIONS] [SERVICE...]\n"
+        "       allocsel --check [OPTIONS] --as SERVICE --file PATH\n"
         "       allocsel --explain [OPTIONS] SERVICE [--json]\n"
         "       allocsel --list [--json]\n"
         "       allocsel --compare [--allocators A,B,..] [--policies S,T,..] [--service NAME]\n"
@@ -27,6 +28,8 @@ const char cli_usage[] =
         "  --strict           refuse to start (exit 78) when the policy has errors\n"
         "  --no-monitor       do not watch the program for its exit RSS\n"
         "  --json             machine-readable output for --explain and --list\n"
+        "  --as SERVICE --file PATH  (with --check) check PATH as if it were installed as\n"
+        "                     SERVICE.conf in the first policy directory (config management)\n"
         "\n"
         "--compare runs PROGRAM once per allocator (default: every one found), samples\n"
         "its RSS every --interval ms (default 1000) and writes samples.csv, summary.json\n"
@@ -36,6 +39,7 @@ enum {
         OPT_CHECK = 256, OPT_EXPLAIN, OPT_LIST, OPT_COMPARE, OPT_POLICY_DIR, OPT_CONFIG,
         OPT_ALLOCATOR, OPT_STRICT, OPT_NO_MONITOR, OPT_JSON, OPT_HELP, OPT_VERSION,
         OPT_ALLOCATORS, OPT_SERVICE, OPT_INTERVAL, OPT_OUTPUT, OPT_RUNS, OPT_POLICIES,
+        OPT_AS, OPT_FILE,
 };
 
 static const struct option options[] = {
@@ -57,6 +61,8 @@ static const struct option options[] = {
         { "output", required_argument, NULL, OPT_OUTPUT },
         { "runs", required_argument, NULL, OPT_RUNS },
         { "policies", required_argument, NULL, OPT_POLICIES },
+        { "as", required_argument, NULL, OPT_AS },
+        { "file", required_argument, NULL, OPT_FILE },
         { NULL, 0, NULL, 0 },
 };
 
@@ -90,6 +96,8 @@ static int parse_option(struct cli *c, int opt, const char **ret_error)
         case OPT_STRICT: c->strict = true; return 0;
         case OPT_NO_MONITOR: c->no_monitor = true; return 0;
         case OPT_JSON: c->json = true; return 0;
+        case OPT_AS: c->check_as = optarg; return 0;
+        case OPT_FILE: c->file = optarg; return 0;
         case OPT_ALLOCATORS:
                 c->compare_options_given = true;
                 return strv_split(&c->allocators, optarg, ",");
@@ -116,6 +124,31 @@ static int parse_option(struct cli *c, int opt, const char **ret_error)
                 *ret_error = "unknown option or missing argument (see allocsel --help)";
                 return -EINVAL;
         }
+}
+
+/* --check --as SERVICE --file PATH: what config management runs on a
+ * candidate file (PATH last: Salt appends it). */
+static int check_candidate(const struct cli *c, const char **ret_error)
+{
+        if (!c->check_as && !c->file)
+                return 0;
+        if (c->mode != MODE_CHECK) {
+                *ret_error = "--as and --file go with --check";
+                return -EINVAL;
+        }
+        if (!c->check_as || !c->file || c->file[0] == '\0') {
+                *ret_error = "--check needs both --as SERVICE and --file PATH";
+                return -EINVAL;
+        }
+        if (c->n_services > 0) {
+                *ret_error = "--check --as SERVICE --file PATH takes no other SERVICE";
+                return -EINVAL;
+        }
+        if (!service_name_valid(c->check_as)) {
+                *ret_error = "--as takes a SERVICE: 1-255 characters of [A-Za-z0-9_.@:-], not . or ..";
+                return -EINVAL;
+        }
+        return 0;
 }
 
 static int check_positionals(struct cli *c, int argc, char **argv, const char **ret_error)
@@ -187,7 +220,7 @@ static int check_positionals(struct cli *c, int argc, char **argv, const char **
                         *ret_error = "SERVICE must be 1-255 characters of [A-Za-z0-9_.@:-], not . or ..";
                         return -EINVAL;
                 }
-        return 0;
+        return check_candidate(c, ret_error);
 }
 
 static int parse_options(struct cli *c, int argc, char **argv, const char *optstring,

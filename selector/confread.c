@@ -85,8 +85,8 @@ static int prescan(const char *path, const char *text, struct conf_scan *scan, s
         return 0;
 }
 
-int conf_read_trusted(const char *path, unsigned trust_flags, config_t *cfg, struct conf_scan *ret_scan,
-                      struct diags *d)
+int conf_read_trusted(const char *path, const char *shown, unsigned trust_flags, config_t *cfg,
+                      struct conf_scan *ret_scan, struct diags *d)
 {
         char *why = NULL, *text = NULL;
         struct stat st;
@@ -95,28 +95,28 @@ int conf_read_trusted(const char *path, unsigned trust_flags, config_t *cfg, str
         r = trusted_open_flags(path, trust_flags, &fd, &why);
         /* missing is fine (no policy); a link to nowhere is a mistake */
         if (r == -ENOENT && lstat(path, &st) == 0) {
-                diags_add(d, DIAG_ERROR, path, 0, "is a dangling symbolic link");
+                diags_add(d, DIAG_ERROR, shown, 0, "is a dangling symbolic link");
                 return -ENOLINK;
         }
         if (r == -ENOENT)
                 return r;
         if (r < 0) {
                 if (why)
-                        diags_add(d, DIAG_ERROR, path, 0, "ignored: %s", why);
+                        diags_add(d, DIAG_ERROR, shown, 0, "ignored: %s", why);
                 else
-                        diags_add(d, DIAG_ERROR, path, 0, "cannot open: %s", strerror(-r));
+                        diags_add(d, DIAG_ERROR, shown, 0, "cannot open: %s", strerror(-r));
                 free(why);
                 return r;
         }
         r = slurp(fd, &text);
         close(fd);
         if (r < 0) {
-                diags_add(d, DIAG_ERROR, path, 0, "cannot read: %s",
+                diags_add(d, DIAG_ERROR, shown, 0, "cannot read: %s",
                           r == -EFBIG ? "larger than 1 MiB" :
                           r == -EBADMSG ? "contains a NUL byte" : strerror(-r));
                 return r;
         }
-        r = prescan(path, text, ret_scan, d);
+        r = prescan(shown, text, ret_scan, d);
         if (r < 0) {
                 free(text);
                 return r;
@@ -124,7 +124,7 @@ int conf_read_trusted(const char *path, unsigned trust_flags, config_t *cfg, str
         config_init(cfg);
         r = config_read_string(cfg, text) == CONFIG_TRUE ? 0 : -EINVAL;
         if (r < 0) {
-                diags_add(d, DIAG_ERROR, path, config_error_line(cfg), "syntax error: %s",
+                diags_add(d, DIAG_ERROR, shown, config_error_line(cfg), "syntax error: %s",
                           config_error_text(cfg));
                 config_destroy(cfg);
                 conf_scan_free(ret_scan);

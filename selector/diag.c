@@ -84,22 +84,40 @@ char *diag_escape(const char *s)
         return out;
 }
 
-/* Policy text (names, values, file names) may hold newlines or terminal
- * escapes: the line is escaped here, once, so every message stays one line. */
-char *diag_format(const struct diag *dg)
+static char *format_escaped(const struct diag *dg, const char *note)
 {
         char *s = NULL, *line;
         int r;
 
         if (dg->file && dg->line > 0)
-                r = asprintf(&s, "%s:%d: %s", dg->file, dg->line, dg->msg);
+                r = asprintf(&s, "%s:%d%s: %s", dg->file, dg->line, note, dg->msg);
         else if (dg->file)
-                r = asprintf(&s, "%s: %s", dg->file, dg->msg);
+                r = asprintf(&s, "%s%s: %s", dg->file, note, dg->msg);
         else
                 r = asprintf(&s, "%s", dg->msg);
         if (r < 0)
                 return NULL;
         line = diag_escape(s);
         free(s);
+        return line;
+}
+
+/* Policy text (names, values, file names) may hold newlines or terminal
+ * escapes: the line is escaped here, once, so every message stays one line. */
+char *diag_format(const struct diag *dg)
+{
+        return format_escaped(dg, "");
+}
+
+char *diag_format_candidate(const struct diag *dg, const char *dest, const char *candidate)
+{
+        char *note, *line;
+
+        if (!dg->file || strcmp(dg->file, dest) != 0)
+                return diag_format(dg);
+        if (asprintf(&note, " (candidate %s)", candidate) < 0)
+                return NULL;
+        line = format_escaped(dg, note);
+        free(note);
         return line;
 }

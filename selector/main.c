@@ -48,6 +48,8 @@ static int plan_options_from(const struct cli *c, struct plan_options *o)
                 if (strv_push(&o->dirs, default_dirs[i]) < 0)
                         return -ENOMEM;
         o->dirs_given = c->policy_dirs.n > 0;
+        o->candidate = c->mode == MODE_CHECK ? c->file : NULL;  /* --check --as SERVICE --file PATH */
+        o->candidate_as = c->check_as;
         o->global_conf = c->config ? c->config : "/etc/allocsel.conf";
         o->allocator = c->allocator;
         o->strict = c->strict;

@@ -586,7 +586,7 @@ static int apply_file(struct policy *p, const char *open_path, const char *shown
         config_t cfg;
         int r;
 
-        r = conf_read_trusted(open_path, trust_flags, &cfg, &scan, d);
+        r = conf_read_trusted(open_path, shown, trust_flags, &cfg, &scan, d);
         if (r < 0)
                 return r;
         r = strv_push(&p->files, shown);
@@ -605,18 +605,26 @@ int policy_apply_file(struct policy *p, const char *path, bool check_owner, stru
         return apply_file(p, path, path, check_owner ? TRUST_OWNER : 0, d);
 }
 
-/* --file: the candidate stands for NAME in the first directory. */
+char *policy_destination(const struct strv *dirs, const char *name)
+{
+        char *dest;
+
+        return asprintf(&dest, "%s/%s", dirs->n ? dirs->v[0] : ".", name) < 0 ? NULL : dest;
+}
+
+/* --file: the candidate stands for NAME in the first directory. A tool's
+ * temporary copy may sit in /tmp: it is validated, never used in place. */
 static int apply_candidate(struct policy *p, const struct policy_search *s, const char *name,
                            struct diags *d)
 {
-        char *shown;
+        char *shown = policy_destination(s->dirs, name);
         int r;
 
-        if (asprintf(&shown, "%s/%s", s->dirs->n ? s->dirs->v[0] : ".", name) < 0)
+        if (!shown)
                 return -ENOMEM;
         r = apply_file(p, s->candidate, shown, (s->check_owner ? TRUST_OWNER : 0) | TRUST_STICKY_HOLDER, d);
         if (r == -ENOENT)
-                diags_add(d, DIAG_ERROR, s->candidate, 0, "cannot open: %s", strerror(ENOENT));
+                diags_add(d, DIAG_ERROR, shown, 0, "cannot open %s: %s", s->candidate, strerror(ENOENT));
         free(shown);
         return r;
 }

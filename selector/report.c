@@ -8,6 +8,18 @@
 #include "json.h"
 #include "report.h"
 
+/* What a package manager or a tool leaves next to a policy: Chef stages
+ * .chef-*.conf in the directory itself, rpm and dpkg keep .rpmnew,
+ * .rpmsave and .dpkg-* copies, editors leave *~. */
+static bool is_leftover(const char *file_name)
+{
+        size_t len = strlen(file_name);
+
+        return file_name[0] == '.' || file_name[len - 1] == '~' || strstr(file_name, ".dpkg-") ||
+               (len > 7 && strcmp(file_name + len - 7, ".rpmnew") == 0) ||
+               (len > 8 && strcmp(file_name + len - 8, ".rpmsave") == 0);
+}
+
 /* Every NAME of NAME.conf on the search path (masked names included: they
  * are checked as "no policy"), sorted: a fleet has thousands. */
 static int all_services(const struct strv *dirs, struct strv *names)
@@ -22,7 +34,7 @@ static int all_services(const struct strv *dirs, struct strv *names)
                         size_t len = strlen(de->d_name);
                         char *name;
 
-                        if (len <= 5 || strcmp(de->d_name + len - 5, ".conf") != 0)
+                        if (is_leftover(de->d_name) || len <= 5 || strcmp(de->d_name + len - 5, ".conf") != 0)
                                 continue;
                         name = strndup(de->d_name, len - 5);
                         if (name && service_name_valid(name))
@@ -36,22 +48,74 @@ static int all_services(const struct strv *dirs, struct strv *names)
         return 0;
 }
 
+/* The services to check: those named; for a candidate its service, and for
+ * a candidate default.conf every service that inherits it; else all. */
+static void check_names(const struct plan_options *o, char **services, int n, struct strv *names)
+{
+        if (o->candidate && strcmp(o->candidate_as, "default") != 0) {
+                (void)strv_push(names, o->candidate_as);
+                return;
+        }
+        for (int i = 0; i < n; i++)
+                (void)strv_push(names, services[i]);
+        if (n == 0) {
+                (void)all_services(&o->dirs, names);
+                /* still checks allocsel.conf, or the candidate default.conf */
+                if (names->n == 0 || o->candidate)
+                        (void)strv_push(names, "default");
+                strv_sort_unique(names);
+        }
+}
+
+/* A problem in the service's own file cannot repeat for another service. */
+static bool own_file(const struct diag *dg, const char *service)
+{
+        const char *base = dg->file ? strrchr(dg->file, '/') : NULL;
+        size_t len = strlen(service);
+
+        base = base ? base + 1 : dg->file;
+        return base && strncmp(base, service, len) == 0 && strcmp(base + len, ".conf") == 0 &&
+               strcmp(service, "default") != 0;
+}
+
+/* default.conf's and allocsel.conf's problems show once, not once per service. */
+static size_t print_problems(const struct plan *pl, const struct plan_options *o, const char *dest,
+                             struct strv *seen)
+{
+        size_t errors = 0;
+
+        for (size_t k = 0; k < pl->diags.n; k++) {
+                const struct diag *dg = &pl->diags.v[k];
+                char *line = dest ? diag_format_candidate(dg, dest, o->candidate) : diag_format(dg);
+                bool own = own_file(dg, pl->service);
+
+                if (line && (own || !strv_contains(seen, line))) {
+                        fprintf(stderr, "%s%s\n", dg->level == DIAG_WARNING ? "warning: " : "", line);
+                        errors += dg->level == DIAG_ERROR;
+                        if (!own)
+                                (void)strv_push(seen, line);
+                }
+                free(line);
+        }
+        return errors;
+}
+
 int report_check(const struct plan_options *o, char **services, int n, char *const *envp)
 {
         struct strv names = { 0 }, seen = { 0 };
         struct plan_options each = *o;
+        char *dest = NULL, *dest_name = NULL;
         size_t errors = 0;
 
+        if (o->candidate && (asprintf(&dest_name, "%s.conf", o->candidate_as) < 0 ||
+                             !(dest = policy_destination(&o->dirs, dest_name)))) {
+                fprintf(stderr, "allocsel: out of memory\n");
+                free(dest_name);
+                return 1;
+        }
         /* thousands of policies name the same few libraries: read each once */
         each.libraries = library_cache_new();
-
-        for (int i = 0; i < n; i++)
-                (void)strv_push(&names, services[i]);
-        if (n == 0) {
-                (void)all_services(&o->dirs, &names);
-                if (names.n == 0)
-                        (void)strv_push(&names, "default"); /* still checks allocsel.conf */
-        }
+        check_names(o, services, n, &names);
         for (size_t i = 0; i < names.n; i++) {
                 struct plan pl;
 
@@ -60,25 +124,19 @@ int report_check(const struct plan_options *o, char **services, int n, char *con
                         errors++;
                         continue;
                 }
-                /* default.conf's problems show once, not once per service */
-                for (size_t k = 0; k < pl.diags.n; k++) {
-                        const struct diag *dg = &pl.diags.v[k];
-                        char *line = diag_format(dg);
-
-                        if (line && !strv_contains(&seen, line)) {
-                                fprintf(stderr, "%s%s\n", dg->level == DIAG_WARNING ? "warning: " : "", line);
-                                errors += dg->level == DIAG_ERROR;
-                                (void)strv_push(&seen, line);
-                        }
-                        free(line);
-                }
+                errors += print_problems(&pl, o, dest, &seen);
                 plan_free(&pl);
         }
-        if (errors == 0)
+        if (errors == 0 && dest)
+                printf("allocsel: %s (candidate %s) checked with %zu servic%s, no errors\n", dest, o->candidate,
+                       names.n, names.n == 1 ? "e" : "es");
+        else if (errors == 0)
                 printf("allocsel: %zu polic%s checked, no errors\n", names.n, names.n == 1 ? "y" : "ies");
         strv_free(&names);
         strv_free(&seen);
         library_cache_free(each.libraries);
+        free(dest);
+        free(dest_name);
         return errors ? 1 : 0;
 }
 

@@ -407,6 +407,8 @@ policy_trust_tests
 policy_value_tests
 policy_global_tests
 policy_message_tests
+policy_candidate_tests
+policy_ansible_test
 . "$here/compare.sh"
 compare_tests
 . "$here/release.sh"
@@ -479,6 +481,12 @@ if command -v bash >/dev/null && [ -f /usr/share/bash-completion/bash_completion
                 COMP_WORDS=(allocsel --policy-dir "$2" j); COMP_CWORD=3; COMP_LINE="allocsel --policy-dir $2 j"
                 COMP_POINT=${#COMP_LINE}; _allocsel; echo "${COMPREPLY[*]}"' _ "$top/packaging/allocsel.bash-completion" "$pd")
         expect_eq "bash completion offers service names from the policy directory" je "$comp"
+        comp=$(bash -c '. /usr/share/bash-completion/bash_completion; . "$1"
+                COMP_WORDS=(allocsel --policy-dir "$2" --check --as ""); COMP_CWORD=5
+                COMP_LINE="allocsel --policy-dir $2 --check --as "; COMP_POINT=${#COMP_LINE}; _allocsel
+                printf "%s\n" "${COMPREPLY[@]}"' _ "$top/packaging/allocsel.bash-completion" "$pd")
+        expect_has "bash completion: --as offers the services" je "$comp"
+        expect_has "bash completion: --as offers default" default "$comp"
 else
         skip "bash completion" "bash-completion is not installed"
 fi

@@ -212,3 +212,131 @@ with a newline"
         expect_eq "the run's warning is one line" 1 "$(grep -c . <<<"$err")"
         rm -r "$t"
 }
+
+# allocsel --check --as SERVICE --file PATH: config management's validation
+# of a candidate file (issue 14 part 1).
+policy_candidate_tests() {
+        local t="$work/candidate" tmp
+        mkdir -m 755 "$t" "$t/etc" "$t/usr"
+        printf 'allocator = "jemalloc";\njemalloc = { narenas = 2; };\n' > "$t/usr/default.conf"
+        printf 'profile = { heap = "/tmp/allocsel-prof/api"; };\n' > "$t/etc/api.conf"
+        printf 'allocator = "tcmalloc";\n' > "$t/usr/web.conf"
+        chmod 644 "$t"/*/*.conf
+        cand() { run_capture "$allocsel" --policy-dir "$t/etc" --policy-dir "$t/usr" --config "$t/none.conf" \
+                --check --as "$1" --file "$2"; }
+        tmp=$(mktemp /tmp/tmpXXXXXX)        # as Salt and Ansible make them: root's, 0600, in /tmp
+
+        echo "# --check --as SERVICE --file PATH (issue 14 part 1)"
+        printf 'jemalloc = { narenas = 4; };\n' > "$tmp"
+        cand web "$tmp"
+        expect_eq "a good candidate in /tmp (root's, 0600): exit 0" 0 "$rc"
+        expect_has "...checked as the file it would become" "$t/etc/web.conf (candidate $tmp) checked with 1 service, no errors" "$out"
+        printf '# web\njemalloc = {\n  narenas = 0;\n};\n' > "$tmp"
+        cand web "$tmp"
+        expect_eq "a bad candidate: exit 1" 1 "$rc"
+        expect_eq "...the message names destination, line and candidate" \
+                "$t/etc/web.conf:3 (candidate $tmp): jemalloc.narenas: 0 is out of range (1 to 4096)" "$err"
+        printf 'jemalloc = { narenas = 4; ' > "$tmp"
+        cand web "$tmp"
+        expect_has "a syntax error in the candidate" "$t/etc/web.conf:1 (candidate $tmp): syntax error" "$err"
+        # in context: default.conf applies, and the candidate masks web.conf below
+        printf 'allocator = "jemaloc";\n' > "$t/usr/default.conf"
+        printf 'jemalloc = { narenas = 4; };\n' > "$tmp"
+        cand web "$tmp"
+        expect_eq "the installed default.conf is part of the check" 1 "$rc"
+        expect_has "...and named as itself" "$t/usr/default.conf:1: allocator \"jemaloc\" is not known" "$err"
+        printf 'allocator = "jemalloc";\njemalloc = { narenas = 2; };\n' > "$t/usr/default.conf"
+        # --as default re-checks every service that inherits it
+        printf 'allocator = "mimalloc";\n' > "$tmp"
+        cand default "$tmp"
+        expect_eq "a default.conf candidate that breaks a service: exit 1" 1 "$rc"
+        expect_has "...naming the service's own file" "$t/etc/api.conf:1: profile: mimalloc cannot profile the heap" "$err"
+        printf 'allocator = "tcmalloc";\n' > "$tmp"
+        cand default "$tmp"
+        expect_eq "a default.conf candidate every service accepts: exit 0" 0 "$rc"
+        expect_has "...after checking each of them" "checked with 3 services, no errors" "$out"
+        # no side effects: no helper, no journal, nothing but reading
+        if command -v strace >/dev/null; then
+                run_capture strace -f -qq -e trace=execve,clone,clone3,fork,vfork,connect,sendmsg -o "$t/strace" \
+                        "$allocsel" --policy-dir "$t/etc" --policy-dir "$t/usr" --check --as web --file "$tmp"
+                expect_eq "--check --file starts no process and sends nothing" "execve" \
+                        "$(grep -v -e '^+++' -e '^---' "$t/strace" | sed 's/^[0-9]* *//; s/(.*//' | sort -u | tr '\n' ' ' | sed 's/ $//')"
+        else
+                skip "--check --file has no side effects" "strace missing"
+        fi
+        if [ "$is_root" = yes ]; then
+                chown 65534 "$tmp"
+                cand web "$tmp"
+                expect_eq "a candidate not owned by root: exit 1" 1 "$rc"
+                expect_has "...saying so" "$t/etc/web.conf (candidate $tmp): ignored: $tmp is not owned by root" "$err"
+                chown 0 "$tmp"
+        else
+                skip "candidate ownership" "not root"
+        fi
+        cand web "$t/nonexistent"
+        expect_eq "a missing candidate: exit 1" 1 "$rc"
+        # Chef stages .chef-web.conf in the destination directory itself
+        mv "$tmp" "$t/etc/.chef-web.conf20260101-1-abc.conf"
+        cand web "$t/etc/.chef-web.conf20260101-1-abc.conf"
+        expect_eq "a root-owned 0600 candidate in the destination directory is fine" 0 "$rc"
+
+        echo "# directory scans skip what package managers and tools leave behind"
+        printf 'allocator = "jemaloc";\n' > "$t/etc/.chef-web.conf20260101-1-abc.conf"
+        for f in .hidden.conf web.conf.rpmnew web.conf.rpmsave web.conf.dpkg-dist web.conf.dpkg-old web.conf~ x.dpkg-new.conf; do
+                printf 'allocator = "jemaloc";\n' > "$t/etc/$f"
+        done
+        chmod 644 "$t"/etc/*
+        run_capture "$allocsel" --policy-dir "$t/etc" --policy-dir "$t/usr" --config "$t/none.conf" --check
+        expect_eq "--check of a directory with leftovers: only real policies, exit 0" 0 "$rc"
+        expect_has "...three policies (api, default, web)" "3 policies checked, no errors" "$out"
+        unset -f cand
+        rm -r "$t"
+}
+
+# A real config-management client: Ansible's template module with validate,
+# on localhost, installing a good policy and refusing a bad one.
+policy_ansible_test() {
+        local t="$work/ansible" installed
+        echo "# ansible-playbook: template with validate (issue 14 part 1)"
+        if ! command -v ansible-playbook >/dev/null; then
+                skip "ansible-playbook validate" "ansible-playbook missing (Debian package ansible-core)"
+                return
+        fi
+        mkdir -m 755 "$t" "$t/allocsel.d" "$t/tmp" "$t/home"
+        cat > "$t/play.yml" <<'EOF2'
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: allocsel policy for web
+      ansible.builtin.template:
+        src: "{{ policy }}"
+        dest: "{{ policy_dir }}/web.conf"
+        owner: root
+        mode: "0644"
+        validate: "{{ allocsel }} --policy-dir {{ policy_dir }} --check --as web --file %s"
+EOF2
+        printf 'allocator = "jemalloc";\njemalloc = { background_thread = true; dirty_decay_ms = {{ decay }}; };\n' > "$t/good.conf.j2"
+        printf 'allocator = "jemalloc";\njemalloc = { background_thread = true; dirty_decay = {{ decay }}; };\n' > "$t/bad.conf.j2"
+        play() {
+                run_capture env LC_ALL=C.UTF-8 HOME="$t/home" ANSIBLE_LOCAL_TEMP="$t/tmp" ANSIBLE_REMOTE_TEMP="$t/tmp" \
+                        ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_LOCALHOST_WARNING=0 \
+                        ansible-playbook -i localhost, "$t/play.yml" -e "policy=$1 policy_dir=$t/allocsel.d allocsel=$allocsel decay=1000"
+        }
+        play "$t/good.conf.j2"
+        expect_eq "ansible-playbook installs a good policy" 0 "$rc"
+        [ "$rc" = 0 ] || echo "$out" | tail -20
+        installed=$(cat "$t/allocsel.d/web.conf" 2>/dev/null)
+        expect_has "...rendered from the template" "dirty_decay_ms = 1000" "$installed"
+        run_capture "$allocsel" --policy-dir "$t/allocsel.d" web "$probe"
+        expect_eq "...and the service runs with it" 1000 "$(value je.opt.dirty_decay_ms)"
+        play "$t/bad.conf.j2"
+        expect_eq "ansible-playbook refuses a bad policy" 2 "$rc"
+        expect_has "...showing allocsel's message, destination and candidate" \
+                "$t/allocsel.d/web.conf:2 (candidate " "$out"
+        expect_has "...with the reason" 'unknown key \"jemalloc.dirty_decay\"' "$out"
+        grep -o 'web.conf:2 (candidate [^)]*)' <<<"$out" | head -1 | sed 's/^/     as seen: /'
+        expect_eq "...leaving the installed file unchanged" "$installed" "$(cat "$t/allocsel.d/web.conf")"
+        unset -f play
+        rm -r "$t"
+}

@@ -94,6 +94,33 @@ static void test_usage_errors(void **state)
         EXPECT_USAGE("unexpected argument", PARSE(&c, &err, "--list", "extra"));
 }
 
+/* issue 14: what config management runs; PATH last, as Salt appends it */
+static void test_check_candidate(void **state)
+{
+        const char *err = NULL;
+        struct cli c;
+
+        (void)state;
+        assert_int_equal(PARSE(&c, &err, "--check", "--as", "web", "--file", "/tmp/tmpab12xy"), 0);
+        assert_int_equal(c.mode, MODE_CHECK);
+        assert_string_equal(c.check_as, "web");
+        assert_string_equal(c.file, "/tmp/tmpab12xy");
+        assert_int_equal(c.n_services, 0);
+        cli_free(&c);
+        assert_int_equal(PARSE(&c, &err, "--policy-dir", "/x", "--as=default", "--check", "--file=/etc/allocsel.d/.chef-d.conf"), 0);
+        assert_string_equal(c.check_as, "default");
+        assert_string_equal(c.file, "/etc/allocsel.d/.chef-d.conf");
+        cli_free(&c);
+        EXPECT_USAGE("--check needs both --as SERVICE and --file PATH", PARSE(&c, &err, "--check", "--as", "web"));
+        EXPECT_USAGE("--check needs both --as SERVICE and --file PATH", PARSE(&c, &err, "--check", "--file", "/tmp/x"));
+        EXPECT_USAGE("unknown option or missing argument", PARSE(&c, &err, "--check", "--as", "web", "--file"));
+        EXPECT_USAGE("--as and --file go with --check", PARSE(&c, &err, "--explain", "web", "--as", "web", "--file", "/x"));
+        EXPECT_USAGE("--as and --file go with --check", PARSE(&c, &err, "--as", "web", "--file", "/x", "web", "true"));
+        EXPECT_USAGE("takes no other SERVICE", PARSE(&c, &err, "--check", "api", "--as", "web", "--file", "/x"));
+        EXPECT_USAGE("--as takes a SERVICE", PARSE(&c, &err, "--check", "--as", "../web", "--file", "/x"));
+        EXPECT_USAGE("--check needs both --as SERVICE and --file PATH", PARSE(&c, &err, "--check", "--as", "web", "--file", ""));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -101,6 +128,7 @@ int main(void)
                 cmocka_unit_test(test_double_dash),
                 cmocka_unit_test(test_other_modes),
                 cmocka_unit_test(test_usage_errors),
+                cmocka_unit_test(test_check_candidate),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
