@@ -255,12 +255,12 @@ policy_candidate_tests() {
         cand default "$tmp"
         expect_eq "a default.conf candidate every service accepts: exit 0" 0 "$rc"
         expect_has "...after checking each of them" "checked with 3 services, no errors" "$out"
-        # no side effects: no helper, no journal, nothing but reading
+        # no side effects: no helper (it would be exec'd), no journal, nothing but reading
         if command -v strace >/dev/null; then
-                run_capture strace -f -qq -e trace=execve,clone,clone3,fork,vfork,connect,sendmsg -o "$t/strace" \
+                run_capture strace -f -qq -e trace=execve,connect,sendmsg -o "$t/strace" \
                         "$allocsel" --policy-dir "$t/etc" --policy-dir "$t/usr" --check --as web --file "$tmp"
-                expect_eq "--check --file starts no process and sends nothing" "execve" \
-                        "$(grep -v -e '^+++' -e '^---' "$t/strace" | sed 's/^[0-9]* *//; s/(.*//' | sort -u | tr '\n' ' ' | sed 's/ $//')"
+                expect_eq "--check --file execs nothing (no helper) and sends nothing (no journal)" "execve" \
+                        "$(grep -v -e '^+++' -e '^---' "$t/strace" | sed 's/^[0-9]* *//; s/(.*//')"
         else
                 skip "--check --file has no side effects" "strace missing"
         fi
