@@ -36,22 +36,22 @@ CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 # Everything but main.c, so the unit tests link the same objects.
 CORE_SRCS := strv json diag numparse companion elf_info trust suggest confscan confread policy_keys policy \
              library library_probe catalog envbuild tuning plan inspect events helper monitor pidfd procstat cli report compare compare_output
-# What the host sets outside any policy (THP, /etc/malloc.conf).
-CORE_SRCS += sysfile hostconf
+# What the host sets outside any policy (THP, /etc/malloc.conf); children = "clean".
+CORE_SRCS += sysfile hostconf children_env
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
-UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-tuning test-elf test-library test-cli test-trust test-release
+UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-tuning test-elf test-library test-cli test-trust test-release test-children
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The unit tests need only the build dependencies (packages run them).
 UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/libfake-alloc.so $(BUILD)/tests/libno-override.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/probe \
-              $(BUILD)/tests/old-kernel
+              $(BUILD)/tests/old-kernel $(BUILD)/tests/spawner $(BUILD)/tests/libkeep.so
 
 # What `make` builds and `make install` installs, nothing more (packages run
 # plain `make`). A new program or library: add it to one of these lists and
 # give it a link rule below; install, uninstall and the packages follow.
 BIN_PROGRAMS     := allocsel
 LIBEXEC_PROGRAMS := allocsel-monitor
-PRIVATE_LIBS     := liballocsel-release.so
+PRIVATE_LIBS     := liballocsel-release.so liballocsel-children.so
 INSTALLED        := $(addprefix $(BUILD)/,$(BIN_PROGRAMS) $(LIBEXEC_PROGRAMS) $(PRIVATE_LIBS))
 
 .PHONY: demo dist all check check-systemd check-packaging check-fuzz check-unit check-integration check-build check-sanitizers install uninstall clean bench fuzz lint
@@ -77,6 +77,12 @@ $(BUILD)/allocsel: $(BUILD)/main.o $(CORE_OBJS)
 $(BUILD)/liballocsel-release.so: selector/release.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS_LIB) -fPIC -shared -fvisibility=hidden \
 		$(LDFLAGS) -o $@ $< -lpthread -ldl
+
+# children = "clean": preloaded into services, it exports only the functions
+# it interposes; linked -z now so that nothing is resolved in a vfork child.
+$(BUILD)/liballocsel-children.so: selector/children.c selector/children_env.c include/children.h | $(BUILD)
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -Iinclude $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS_LIB) -fPIC -shared \
+		-fvisibility=hidden -Wl,-z,now $(LDFLAGS) -o $@ selector/children.c selector/children_env.c -lpthread -ldl
 
 $(BUILD)/allocsel-monitor: $(BUILD)/monitor_main.o $(BUILD)/procstat.o $(BUILD)/numparse.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
@@ -106,6 +112,12 @@ $(BUILD)/tests/fragment-nopie: tests/fragment.c | $(BUILD)
 
 $(BUILD)/tests/old-kernel: tests/old-kernel.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
+
+$(BUILD)/tests/spawner: tests/spawner.c | $(BUILD)
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -o $@ $< -ldl
+
+$(BUILD)/tests/libkeep.so: tests/keep.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
 
 $(BUILD)/tests/eater: tests/eater.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<

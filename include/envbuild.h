@@ -11,10 +11,11 @@
 /* The value of name in envp, or NULL. */
 const char *env_lookup(char *const *envp, const char *name);
 
-/* LD_PRELOAD with lib first (none for glibc), then after (the release
- * helper, or NULL), the caller's other entries kept and every allocator
- * entry removed. *ret is NULL when nothing is left. */
-int preload_edit(const char *old, const char *lib, const char *after, const struct catalog *c, char **ret);
+/* LD_PRELOAD with lib first (none for glibc), then the NULL-terminated
+ * after (allocsel's own helpers, or NULL), the caller's other entries kept
+ * and every allocator entry removed. *ret is NULL when nothing is left. */
+int preload_edit(const char *old, const char *lib, const char *const *after, const struct catalog *c,
+                 char **ret);
 
 /* Merges "key<assign>value" entries, separated by sep, of updates over old:
  * a key already there gets the new value in its place, new keys go last. */

@@ -30,6 +30,7 @@ struct plan {
         const struct allocator *allocator;      /* NULL when none could be chosen */
         char *library;                          /* NULL for glibc */
         char *release_library;                  /* the release helper, when asked for */
+        char *children_library;                 /* children = "clean": its helper */
         struct library_traits traits;
         struct strv changes;    /* "NAME=value" to set, "NAME" to remove */
         struct diags diags;

@@ -12,6 +12,7 @@ enum policy_key {
         K_ALLOCATOR,
         K_LIBRARY,
         K_ON_ERROR,
+        K_CHILDREN,
         K_GLIBC_ARENA_MAX,
         K_GLIBC_TRIM_THRESHOLD,
         K_GLIBC_MMAP_THRESHOLD,

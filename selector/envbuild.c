@@ -15,7 +15,7 @@ const char *env_lookup(char *const *envp, const char *name)
         return NULL;
 }
 
-int preload_edit(const char *old, const char *lib, const char *after, const struct catalog *c, char **ret)
+int preload_edit(const char *old, const char *lib, const char *const *after, const struct catalog *c, char **ret)
 {
         struct strv in = { 0 }, out = { 0 };
         int r = 0;
@@ -25,8 +25,8 @@ int preload_edit(const char *old, const char *lib, const char *after, const stru
                 r = strv_split(&in, old, " :");
         if (r == 0 && lib)
                 r = strv_push(&out, lib);
-        if (r == 0 && after)
-                r = strv_push(&out, after);
+        for (; r == 0 && after && *after; after++)
+                r = strv_push(&out, *after);
         for (size_t i = 0; r == 0 && i < in.n; i++)
                 if (!catalog_is_allocator_library(c, in.v[i]) && !strv_contains(&out, in.v[i]))
                         r = strv_push(&out, in.v[i]);

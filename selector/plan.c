@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "envbuild.h"
+#include "children.h"
 #include "companion.h"
 #include "hostconf.h"
 #include "plan.h"
@@ -74,9 +75,16 @@ static int add_preload(struct plan *pl, char *const *envp)
         char *value;
         int r;
 
-        if (!old && !pl->library && !pl->release_library)
+        const char *helpers[3] = { NULL };
+        size_t n = 0;
+
+        if (pl->release_library)
+                helpers[n++] = pl->release_library;
+        if (pl->children_library)
+                helpers[n++] = pl->children_library;
+        if (!old && !pl->library && n == 0)
                 return 0;
-        r = preload_edit(old, pl->library, pl->release_library, &pl->catalog, &value);
+        r = preload_edit(old, pl->library, helpers, &pl->catalog, &value);
         if (r < 0)
                 return r;
         r = value ? strv_pushf(&pl->changes, "LD_PRELOAD=%s", value) :
@@ -142,6 +150,55 @@ static int add_release(struct plan *pl, const struct plan_options *o)
                           pl->allocator->family == FAMILY_GLIBC ? "glibc" : "tcmalloc",
                           plan_setting_int(pl, K_REL_INTERVAL_MS, 1000),
                           plan_setting_int(pl, K_REL_MIN_FREE_KB, 65536), (int)getpid());
+}
+
+/* children = "clean": the helper that gives the programs the service
+ * starts the environment from before allocsel. */
+static int find_children_library(struct plan *pl, const struct plan_options *o)
+{
+        const struct library_query q = { o->check_owner, false, FAMILY_NONE, 0 };
+        const struct setting *s = &pl->policy.s[K_CHILDREN];
+        struct library_traits t;
+        char *why = NULL;
+
+        if (!s->set || strcmp(s->s, "clean") != 0)
+                return 0;
+        /* a missing library is reported by library_load below, naming the path */
+        if (companion_path(CHILDREN_LIBRARY, RELEASELIBDIR, &pl->children_library) == -ENOMEM)
+                return -ENOMEM;
+        if (library_load(o->libraries, pl->children_library, &q, &t, &why) < 0) {
+                diags_add(&pl->diags, DIAG_ERROR, s->file, s->line, "children: %s",
+                          why ? why : pl->children_library);
+                free(why);
+                free(pl->children_library);
+                pl->children_library = NULL;
+        }
+        return 0;
+}
+
+/* The kernel refuses to exec with a longer "NAME=value" (MAX_ARG_STRLEN). */
+#define EXEC_STRING_MAX ((size_t)128 * 1024)
+
+/* Last: every variable allocsel changes, with its value from before. */
+static int add_children_spec(struct plan *pl, char *const *envp)
+{
+        const struct setting *s = &pl->policy.s[K_CHILDREN];
+        char *spec;
+        int r;
+
+        if (!pl->children_library)
+                return 0;
+        r = children_spec_encode(getpid(), pl->changes.v, envp, &spec);
+        if (r < 0)
+                return r;
+        if (strlen(CHILDREN_VAR "=") + strlen(spec) >= EXEC_STRING_MAX)
+                diags_add(&pl->diags, DIAG_ERROR, s->file, s->line,
+                          "children: the values to restore make %s longer than the kernel passes "
+                          "to a program (128 KiB)", CHILDREN_VAR);
+        else
+                r = strv_pushf(&pl->changes, "%s=%s", CHILDREN_VAR, spec);
+        free(spec);
+        return r;
 }
 
 static int add_policy_environment(struct plan *pl)
@@ -218,9 +275,13 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
                         if (r == 0)
                                 r = add_release(pl, o);
                         if (r == 0)
+                                r = find_children_library(pl, o);
+                        if (r == 0)
                                 r = add_preload(pl, envp);
                         if (r == 0)
                                 r = add_identity(pl);
+                        if (r == 0)
+                                r = add_children_spec(pl, envp);
                         if (r == 0 && o->describe)
                                 r = host_describe(pl, envp);
                         if (r < 0)
@@ -243,6 +304,7 @@ void plan_free(struct plan *pl)
         policy_free(&pl->policy);
         free(pl->library);
         free(pl->release_library);
+        free(pl->children_library);
         strv_free(&pl->changes);
         strv_free(&pl->notes);
         diags_free(&pl->diags);

@@ -4,6 +4,7 @@
 #include "policy.h"
 
 static const char *const on_error_choices[] = { "fallback", "fail", NULL };
+static const char *const children_choices[] = { "inherit", "clean", NULL };
 static const char *const je_thp_choices[] = { "default", "always", "never", NULL };
 static const char *const je_metadata_thp_choices[] = { "disabled", "auto", "always", NULL };
 static const char *const heap_check_choices[] = {
@@ -17,6 +18,7 @@ const struct key_spec policy_keys[K__COUNT] = {
         [K_ALLOCATOR]            = { NULL, "allocator", VK_STRING, 0, 0, 0, 0, NULL },
         [K_LIBRARY]              = { NULL, "library", VK_PATH, 0, 0, 0, 0, NULL },
         [K_ON_ERROR]             = { NULL, "on_error", VK_CHOICE, 0, 0, 0, 0, on_error_choices },
+        [K_CHILDREN]             = { NULL, "children", VK_CHOICE, 0, 0, 0, 0, children_choices },
         /* glibc clamps what it cannot use; these ranges are what it accepts */
         [K_GLIBC_ARENA_MAX]      = { "glibc", "arena_max", VK_INT, 1, 1024, 0, 0, NULL },
         [K_GLIBC_TRIM_THRESHOLD] = { "glibc", "trim_threshold", VK_SIZE, 0, 64 * GIB, 0, 0, NULL },

@@ -1,5 +1,138 @@
 # What operators trip over with preloaded allocators (sourced by
-# integration.sh): huge pages, the host's own allocator configuration.
+# integration.sh): child processes, huge pages, the host's own allocator
+# configuration.
+
+# What a child says about itself: which malloc, what is mapped, what it got.
+child_view() {
+        printf '%s maps:jemalloc=%s maps:children=%s LD_PRELOAD=%s MALLOC_CONF=%s PYTHONMALLOC=%s ALLOCSEL=%s%s%s' \
+                "$(value malloc_from | sed 's#^/usr/lib#/lib#')" "$(value maps.libjemalloc)" "$(value maps.liballocsel-children)" \
+                "$(value env.LD_PRELOAD)" "$(value env.MALLOC_CONF)" "$(value env.PYTHONMALLOC)" \
+                "$(value env.ALLOCSEL_SERVICE)" "$(value env.ALLOCSEL_ALLOCATOR)" "$(value env.ALLOCSEL_CHILDREN)"
+}
+
+field_children() {
+        local keep="$build/tests/libkeep.so" spawner="$build/tests/spawner" libc
+        local asks="LD_PRELOAD MALLOC_CONF PYTHONMALLOC ALLOCSEL_SERVICE ALLOCSEL_ALLOCATOR ALLOCSEL_CHILDREN maps:libjemalloc maps:liballocsel-children"
+        local clean mode py
+        libc=$(ldd "$probe" | sed -n 's#.*=> \(/[^ ]*libc\.so\.6\).*#\1#p' | sed 's#^/usr/lib#/lib#')
+        # the environment before allocsel: a library of the caller's own and two variables allocsel changes
+        clean="$libc maps:jemalloc=0 maps:children=0 LD_PRELOAD=$keep MALLOC_CONF=narenas:2 PYTHONMALLOC=pymalloc ALLOCSEL=(unset)(unset)(unset)"
+        svc() { run_capture env LD_PRELOAD="$keep" MALLOC_CONF=narenas:2 PYTHONMALLOC=pymalloc \
+                "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --no-monitor "$@"; }
+
+        echo "# children = \"inherit\" (the default): every child gets the allocator"
+        policy kids-inherit <<'EOF2'
+allocator = "jemalloc";
+environment = { PYTHONMALLOC = "malloc"; };
+EOF2
+        svc kids-inherit "$spawner" fork-execv "$probe" $asks
+        expect_eq "inherit: a fork+exec child runs on jemalloc (today's behaviour)" 1 "$(value maps.libjemalloc)"
+
+        echo "# children = \"clean\": a C program starts children every way there is"
+        policy kids <<'EOF2'
+allocator = "jemalloc";
+children = "clean";
+jemalloc = { dirty_decay_ms = 1000; };
+environment = { PYTHONMALLOC = "malloc"; };
+EOF2
+        for mode in fork-execv vfork-execve fork-execl fork-execlp fork-fexecve posix_spawn posix_spawnp \
+                    system popen-r popen-w worker-system; do
+                svc kids "$spawner" "$mode" "$probe" $asks
+                expect_eq "clean: $mode: the child has the environment from before allocsel" "$clean" "$(child_view)"
+                expect_eq "clean: $mode: the service itself stays on jemalloc" "$jemalloc" "$(value parent.malloc_from)"
+        done
+        svc kids "$spawner" fork-execle "$probe" maps:libjemalloc
+        expect_eq "clean: fork-execle: the child runs on glibc" 0 "$(value maps.libjemalloc)"
+        svc kids "$spawner" self-execv "$probe" $asks
+        expect_eq "clean: an exec in the service's own process keeps everything" \
+                "$jemalloc 1 kids malloc" "$(value malloc_from) $(value maps.libjemalloc) $(value env.ALLOCSEL_SERVICE) $(value env.PYTHONMALLOC)"
+        svc kids "$spawner" system exit 3
+        expect_eq "clean: system() returns the command's wait status" 768 "$(value status)"
+        expect_eq "clean: system() gives SIGINT back to the caller" default "$(value sigint)"
+        svc kids "$spawner" system /nonexistent/program
+        expect_eq "clean: system() of a missing program: the shell's 127" 32512 "$(value status)"
+        svc kids "$spawner" popen-r exit 5
+        expect_eq "clean: pclose() returns the command's wait status" 1280 "$(value status)"
+
+        echo "# children = \"clean\": /usr/bin/python3 as the service"
+        cat > "$work/kids.py" <<'EOF2'
+import os, subprocess, sys
+probe, asks = sys.argv[1], sys.argv[2:]
+print("parent.jemalloc=%d" % any("libjemalloc" in l for l in open("/proc/self/maps")))
+print("parent.PYTHONMALLOC=%s" % os.environ.get("PYTHONMALLOC"), flush=True)
+mode = os.environ["KIDS_MODE"]
+if mode == "subprocess.run":
+    subprocess.run([probe] + asks)
+elif mode == "os.system":
+    os.system(" ".join([probe] + asks))
+elif mode == "os.popen":
+    print(os.popen(" ".join([probe] + asks)).read(), end="")
+elif mode == "os.posix_spawn":
+    os.waitpid(os.posix_spawn(probe, [probe] + asks, os.environ), 0)
+elif mode == "python-child":
+    subprocess.run(["/usr/bin/python3", "-c", "import os; print('malloc_from=%s' % ('jemalloc' if any('libjemalloc' in l for l in open('/proc/self/maps')) else 'glibc')); print('env.PYTHONMALLOC=%s' % os.environ.get('PYTHONMALLOC'))"])
+elif mode == "os.execv":
+    os.execv(probe, [probe] + asks)
+EOF2
+        for py in subprocess.run os.system os.popen os.posix_spawn; do
+                svc kids env KIDS_MODE=$py /usr/bin/python3 "$work/kids.py" "$probe" $asks
+                expect_eq "clean: python3 $py: the child has the environment from before allocsel" "$clean" "$(child_view)"
+                expect_eq "clean: python3 $py: python itself runs on jemalloc with PYTHONMALLOC=malloc" "1 malloc" \
+                        "$(value parent.jemalloc) $(value parent.PYTHONMALLOC)"
+        done
+        svc kids env KIDS_MODE=python-child /usr/bin/python3 "$work/kids.py" "$probe"
+        expect_eq "clean: a python3 child of python3 runs on glibc with the caller's PYTHONMALLOC" \
+                "glibc pymalloc" "$(value malloc_from) $(value env.PYTHONMALLOC)"
+        svc kids env KIDS_MODE=os.execv /usr/bin/python3 "$work/kids.py" "$probe" $asks
+        expect_eq "clean: python3 re-exec'ing in its own process keeps the allocator" \
+                "$jemalloc 1 kids" "$(value malloc_from) $(value maps.libjemalloc) $(value env.ALLOCSEL_SERVICE)"
+
+        echo "# children = \"clean\": a #!/bin/sh wrapper that execs the interpreter"
+        cat > "$work/wrapper.sh" <<EOF2
+#!/bin/sh
+# a child of the shell first, then the interpreter in the shell's own process
+"$probe" maps:libjemalloc | sed 's/^/shell-child./'
+exec /usr/bin/python3 -c 'import os, subprocess
+print("malloc_from=%s" % ("jemalloc" if any("libjemalloc" in l for l in open("/proc/self/maps")) else "glibc"))
+print("env.ALLOCSEL_SERVICE=%s" % os.environ.get("ALLOCSEL_SERVICE"))
+child = subprocess.run(["$probe", "maps:libjemalloc"], capture_output=True, text=True).stdout
+print("".join("py-child." + l + "\\n" for l in child.splitlines()), end="")'
+EOF2
+        chmod 755 "$work/wrapper.sh"
+        svc kids "$work/wrapper.sh"
+        expect_eq "clean: wrapper: the interpreter it execs runs on jemalloc" "jemalloc kids" \
+                "$(value malloc_from) $(value env.ALLOCSEL_SERVICE)"
+        expect_eq "clean: wrapper: a child of the shell runs on glibc" 0 "$(value shell-child.maps.libjemalloc)"
+        expect_eq "clean: wrapper: a child of the interpreter runs on glibc" 0 "$(value py-child.maps.libjemalloc)"
+
+        echo "# children = \"clean\": what it shows, and what it refuses"
+        run --explain kids
+        expect_has "clean: --explain shows the saved environment" "ALLOCSEL_CHILDREN=" "$out"
+        expect_has "clean: --explain shows the helper preloaded" "liballocsel-children.so" "$out"
+        printf 'children = "cleen";\n' | policy kids-bad
+        run --check kids-bad
+        expect_has "children: a bad value names the choices" \
+                'kids-bad.conf:1: children: "cleen" is not one of inherit|clean (did you mean "clean"?)' "$err"
+        rm "$pd/kids-bad.conf"
+        mkdir -p "$work/bin-alone"
+        cp "$allocsel" "$work/bin-alone/allocsel"
+        if [ -e /usr/local/lib/allocsel/liballocsel-children.so ]; then
+                skip "children: a missing helper is an error" "an installed liballocsel-children.so is in the way"
+        else
+                run_capture "$work/bin-alone/allocsel" --policy-dir "$pd" --config "$work/none.conf" --check kids
+                expect_has "children: a missing helper is an error naming it" \
+                        "kids.conf:2: children: " "$err"
+                expect_has "...saying what is wrong with it" "liballocsel-children.so: No such file or directory" "$err"
+        fi
+        # Hostile or stale values: the library does nothing and breaks nothing.
+        for bad in garbage "0;LD_PRELOAD" "$$;LD_PRELOAD=%zz" ""; do
+                run_capture env LD_PRELOAD="$build/liballocsel-children.so" ALLOCSEL_CHILDREN="$bad" \
+                        "$spawner" fork-execv "$probe" LD_PRELOAD
+                expect_eq "children library with ALLOCSEL_CHILDREN=[$bad]: passes everything through" \
+                        "0 $build/liballocsel-children.so" "$rc $(value env.LD_PRELOAD)"
+        done
+        rm "$pd"/kids*.conf
+}
 
 field_huge_pages() {
         echo "# huge pages: each allocator's knob, asked from inside the program"
@@ -101,6 +234,7 @@ EOF2
 }
 
 field_tests() {
+        field_children
         field_huge_pages
         field_malloc_conf_link
 }

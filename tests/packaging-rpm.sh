@@ -70,6 +70,7 @@ expect_eq "rpmlint: the rpm and the spec are clean (rpm/rpmlint.toml says what i
 echo "# what the rpm holds and requires"
 files=$(rpm -qlp "$rpm1" 2>/dev/null)
 for f in /usr/bin/allocsel /usr/libexec/allocsel/allocsel-monitor "$libdir/allocsel/liballocsel-release.so" \
+        "$libdir/allocsel/liballocsel-children.so" \
         /usr/share/man/man1/allocsel.1.gz /usr/share/man/man5/allocsel.d.5.gz \
         /usr/lib/systemd/catalog/allocsel.catalog /usr/lib/allocsel.d /etc/allocsel.d/default.conf \
         /usr/share/bash-completion/completions/allocsel /usr/share/licenses/allocsel/LICENSE \
@@ -228,6 +229,7 @@ expect_eq "%post updated the catalog" 1 "$(catalog_updates)"
 run_capture rpm --root "$root" -V allocsel
 expect_eq "rpm -V: every installed file as packaged" "0:" "$rc:$out"
 for f in /usr/bin/allocsel /usr/libexec/allocsel/allocsel-monitor "$libdir/allocsel/liballocsel-release.so" \
+        "$libdir/allocsel/liballocsel-children.so" \
         /etc/allocsel.d/default.conf /usr/lib/systemd/catalog/allocsel.catalog; do
         [ -f "$root$f" ] && pass "installed: $f" || fail "installed: $f"
 done

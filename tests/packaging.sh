@@ -70,6 +70,11 @@ else
         run_capture /usr/bin/allocsel --policy-dir "$examples" --explain rel
         expect_has "the installed release helper is found" \
                 "LD_PRELOAD=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/allocsel/liballocsel-release.so" "$out"
+        printf 'children = "clean";\n' > "$examples/kids.conf"
+        chmod 644 "$examples/kids.conf"
+        run_capture /usr/bin/allocsel --policy-dir "$examples" --explain kids
+        expect_has "the installed children helper is found" \
+                "LD_PRELOAD=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/allocsel/liballocsel-children.so" "$out"
         run_capture journalctl --list-catalog
         expect_has "the catalog is compiled on install" "232393e3d25148888bd849127582a4d1" "$out"
         run_capture man -w allocsel.d

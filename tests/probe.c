@@ -1,7 +1,9 @@
 /* probe: run under allocsel, asks the allocator inside this very process
  * what is in effect, and prints "key=value" lines. It links nothing but
  * libc (and libdl): every allocator API is found with dlsym, so the answer
- * comes from whichever library really serves malloc. */
+ * comes from whichever library really serves malloc. Arguments name
+ * variables to print ("env.NAME=") or, as "maps:NAME", a library to look
+ * for in its own /proc/self/maps ("maps.NAME=1"). */
 #include <dlfcn.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -97,6 +99,20 @@ static void print_mimalloc(void)
         printf("mi.large_os_pages=%ld\n", get(MI_LARGE_OS_PAGES));
 }
 
+/* Whether a mapping of this process has name in its path. */
+static int maps_has(const char *name)
+{
+        FILE *f = fopen("/proc/self/maps", "re");
+        char line[4096];
+        int found = 0;
+
+        while (f && !found && fgets(line, sizeof(line), f))
+                found = strstr(line, name) != NULL;
+        if (f)
+                fclose(f);
+        return found;
+}
+
 int main(int argc, char **argv)
 {
         /* allocate something so lazy allocators initialise */
@@ -108,7 +124,10 @@ int main(int argc, char **argv)
         for (int i = 1; i < argc; i++) {
                 const char *v = getenv(argv[i]);
 
-                printf("env.%s=%s\n", argv[i], v ? v : "(unset)");
+                if (strncmp(argv[i], "maps:", 5) == 0)
+                        printf("maps.%s=%d\n", argv[i] + 5, maps_has(argv[i] + 5));
+                else
+                        printf("env.%s=%s\n", argv[i], v ? v : "(unset)");
         }
         return 0;
 }

@@ -54,17 +54,22 @@ static void test_preload_glibc_removes_all_allocators(void **state)
         check_preload(NULL, NULL, NULL);
 }
 
-static void test_preload_release_helper_after_the_allocator(void **state)
+static void test_preload_helpers_after_the_allocator(void **state)
 {
+        const char *release[] = { "/usr/lib/allocsel/liballocsel-release.so", NULL };
+        const char *both[] = { "/r.so", "/c.so", NULL };
         char *v = NULL;
 
         (void)state;
-        assert_int_equal(preload_edit("/opt/a.so /x/libjemalloc.so.2", "/lib/libtcmalloc.so.4",
-                                      "/usr/lib/allocsel/liballocsel-release.so", &cat, &v), 0);
+        assert_int_equal(preload_edit("/opt/a.so /x/libjemalloc.so.2", "/lib/libtcmalloc.so.4", release, &cat, &v), 0);
         assert_string_equal(v, "/lib/libtcmalloc.so.4:/usr/lib/allocsel/liballocsel-release.so:/opt/a.so");
         free(v);
-        assert_int_equal(preload_edit(NULL, NULL, "/r.so", &cat, &v), 0);
-        assert_string_equal(v, "/r.so");
+        assert_int_equal(preload_edit(NULL, NULL, both + 1, &cat, &v), 0);
+        assert_string_equal(v, "/c.so");
+        free(v);
+        /* a helper already there (an exec chain through allocsel again) is not doubled */
+        assert_int_equal(preload_edit("/c.so:/opt/a.so", "/lib/libtcmalloc.so.4", both, &cat, &v), 0);
+        assert_string_equal(v, "/lib/libtcmalloc.so.4:/r.so:/c.so:/opt/a.so");
         free(v);
 }
 
@@ -147,7 +152,7 @@ int main(void)
                 cmocka_unit_test(test_preload_chosen_first),
                 cmocka_unit_test(test_preload_other_allocators_removed),
                 cmocka_unit_test(test_preload_glibc_removes_all_allocators),
-                cmocka_unit_test(test_preload_release_helper_after_the_allocator),
+                cmocka_unit_test(test_preload_helpers_after_the_allocator),
                 cmocka_unit_test(test_merge_replaces_in_place_and_appends),
                 cmocka_unit_test(test_merge_key_is_whole_name),
                 cmocka_unit_test(test_env_apply_sets_replaces_unsets),
