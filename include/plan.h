@@ -20,12 +20,16 @@ struct plan_options {
         bool strict;                    /* --strict */
         bool check_owner;               /* running as root: files must be root's */
         bool describe;                  /* --check, --explain: find out everything */
-        struct library_cache *libraries;        /* NULL, or results kept across plans */
+        /* Many plans in one run (--check): what they share, read once. */
+        struct library_cache *libraries;        /* NULL, or library results by path */
+        const struct catalog *catalog;          /* NULL, or allocsel.conf already read... */
+        const struct diags *catalog_diags;      /* ...with what reading it found */
 };
 
 struct plan {
         const char *service;
         struct catalog catalog;
+        bool catalog_shared;    /* a copy of plan_options' catalog: not freed here */
         struct policy policy;
         const struct allocator *allocator;      /* NULL when none could be chosen */
         char *library;                          /* NULL for glibc */

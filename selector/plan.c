@@ -249,6 +249,27 @@ static int load_policy(struct plan *pl, const struct plan_options *o, const char
         return r == -ENOMEM ? r : 0;
 }
 
+/* allocsel.conf: read here, or shared (read-only) with the other plans of a run. */
+static int load_catalog(struct plan *pl, const struct plan_options *o)
+{
+        int r;
+
+        if (o->catalog) {
+                pl->catalog = *o->catalog;
+                pl->catalog_shared = true;
+                for (size_t i = 0; o->catalog_diags && i < o->catalog_diags->n; i++) {
+                        const struct diag *dg = &o->catalog_diags->v[i];
+
+                        diags_add(&pl->diags, dg->level, dg->file, dg->line, "%s", dg->msg);
+                }
+                return 0;
+        }
+        r = catalog_init(&pl->catalog);
+        if (r == 0)
+                (void)catalog_load_global(&pl->catalog, o->global_conf, o->check_owner, &pl->diags);
+        return r;
+}
+
 int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp)
 {
         const char *on_error;
@@ -256,11 +277,9 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
 
         memset(pl, 0, sizeof(*pl));
         pl->service = service;
-        r = catalog_init(&pl->catalog);
-        if (r < 0)
-                return r;
-        (void)catalog_load_global(&pl->catalog, o->global_conf, o->check_owner, &pl->diags);
-        r = load_policy(pl, o, service);
+        r = load_catalog(pl, o);
+        if (r == 0)
+                r = load_policy(pl, o, service);
         if (r < 0)
                 return r;
 
@@ -300,7 +319,8 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
 
 void plan_free(struct plan *pl)
 {
-        catalog_free(&pl->catalog);
+        if (!pl->catalog_shared)
+                catalog_free(&pl->catalog);
         policy_free(&pl->policy);
         free(pl->library);
         free(pl->release_library);

@@ -104,7 +104,9 @@ int report_check(const struct plan_options *o, char **services, int n, char *con
 {
         struct strv names = { 0 }, seen = { 0 };
         struct plan_options each = *o;
+        struct diags global_diags = { 0 };
         char *dest = NULL, *dest_name = NULL;
+        struct catalog global;
         size_t errors = 0;
 
         if (o->candidate && (asprintf(&dest_name, "%s.conf", o->candidate_as) < 0 ||
@@ -113,7 +115,17 @@ int report_check(const struct plan_options *o, char **services, int n, char *con
                 free(dest_name);
                 return 1;
         }
-        /* thousands of policies name the same few libraries: read each once */
+        /* thousands of policies share allocsel.conf and name the same few
+         * libraries: read each once */
+        if (catalog_init(&global) < 0) {
+                catalog_free(&global);
+                free(dest);
+                free(dest_name);
+                return 1;
+        }
+        (void)catalog_load_global(&global, o->global_conf, o->check_owner, &global_diags);
+        each.catalog = &global;
+        each.catalog_diags = &global_diags;
         each.libraries = library_cache_new();
         check_names(o, services, n, &names);
         for (size_t i = 0; i < names.n; i++) {
@@ -137,6 +149,8 @@ int report_check(const struct plan_options *o, char **services, int n, char *con
         library_cache_free(each.libraries);
         free(dest);
         free(dest_name);
+        catalog_free(&global);
+        diags_free(&global_diags);
         return errors ? 1 : 0;
 }
 

@@ -37,9 +37,14 @@ library_path_tests() {
         printf 'allocators = {\n  sp = { library = "%s"; family = "jemalloc"; };\n};\n' \
                 "$t/a:b/libjemalloc.so.2" > "$t/custom.conf"
         chmod 644 "$t/dirs.conf" "$t/custom.conf"
-        run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/dirs.conf" --check je
+        printf 'allocator = "glibc";\n' > "$t/pd/gl.conf"; chmod 644 "$t/pd/gl.conf"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/dirs.conf" --check
         expect_eq "library_dirs entry with a space: --check fails" 1 "$rc"
         expect_has "...naming allocsel.conf's line" "$t/dirs.conf:2: library_dirs: entry 2, \"$t/with space\" contains a space" "$err"
+        expect_eq "...once for all the policies checked (allocsel.conf is read once)" 1 "$(grep -c 'dirs.conf:2' <<<"$err")"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/dirs.conf" gl "$probe" ALLOCSEL_ALLOCATOR
+        expect_eq "...and a service falls back on it" "(unset)" "$(value env.ALLOCSEL_ALLOCATOR)"
+        rm "$t/pd/gl.conf"
         run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/custom.conf" --check je
         expect_eq "custom allocator's library with ':': --check fails" 1 "$rc"
         expect_has "...naming allocsel.conf's line" "$t/custom.conf:2: allocators.sp: library \"$t/a:b/libjemalloc.so.2\" contains ':'" "$err"
