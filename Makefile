@@ -36,10 +36,11 @@ CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 # Everything but main.c, so the unit tests link the same objects.
 CORE_SRCS := strv json diag numparse companion elf_info trust suggest confscan confread policy_keys policy \
              library library_probe catalog envbuild tuning plan inspect events helper monitor pidfd procstat cli report compare compare_output
-# What the host sets outside any policy (THP, /etc/malloc.conf); children = "clean".
-CORE_SRCS += sysfile hostconf children_env
+# What the host sets outside any policy (THP, /etc/malloc.conf, the CPUs a
+# service may use); children = "clean".
+CORE_SRCS += sysfile hostconf cpus children_env
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
-UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-plan test-tuning test-elf test-library test-cli test-trust test-release test-children
+UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-plan test-tuning test-elf test-library test-cli test-trust test-release test-children test-cpus
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The unit tests need only the build dependencies (packages run them).
 UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/libfake-alloc.so $(BUILD)/tests/libno-override.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc

@@ -46,7 +46,8 @@ enum policy_key {
         K__COUNT
 };
 
-enum value_kind { VK_BOOL, VK_INT, VK_SIZE, VK_DOUBLE, VK_STRING, VK_CHOICE, VK_PATH };
+/* VK_INT_AUTO: an integer, or "auto" for a value allocsel computes at launch. */
+enum value_kind { VK_BOOL, VK_INT, VK_INT_AUTO, VK_SIZE, VK_DOUBLE, VK_STRING, VK_CHOICE, VK_PATH };
 
 struct key_spec {
         const char *section;            /* NULL at the top level */
@@ -63,7 +64,8 @@ struct setting {
         bool set;
         const char *file;               /* points into policy.files */
         int line;
-        long long i;                    /* VK_BOOL, VK_INT, VK_SIZE */
+        long long i;                    /* VK_BOOL, VK_INT, VK_INT_AUTO, VK_SIZE */
+        bool automatic;                 /* VK_INT_AUTO: "auto" */
         double d;                       /* VK_DOUBLE */
         char *s;                        /* VK_STRING, VK_CHOICE, VK_PATH */
 };

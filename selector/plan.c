@@ -9,6 +9,7 @@
 #include "envbuild.h"
 #include "children.h"
 #include "companion.h"
+#include "cpus.h"
 #include "hostconf.h"
 #include "plan.h"
 #include "suggest.h"
@@ -201,6 +202,36 @@ static int add_children_spec(struct plan *pl, char *const *envp)
         return r;
 }
 
+/* arena_max = "auto", narenas = "auto": the allocator's own rule applied,
+ * at launch, to the CPUs this service may use rather than the host's. */
+static int resolve_auto_arenas(struct plan *pl)
+{
+        enum alloc_family family = pl->allocator->family;
+        enum policy_key k = family == FAMILY_GLIBC ? K_GLIBC_ARENA_MAX : K_JE_NARENAS;
+        struct setting *s = &pl->policy.s[k];
+        struct cpu_budget b;
+        char name[64], source[PATH_MAX + 160];
+
+        if ((family != FAMILY_GLIBC && family != FAMILY_JEMALLOC) || !s->set || !s->automatic)
+                return 0;
+        (void)cpu_budget_read(&b);
+        s->i = arenas_for_cpus(family, b.cpus);
+        if (s->i > policy_keys[k].max)
+                s->i = policy_keys[k].max;
+        if (b.quota && b.quota < b.affinity)
+                snprintf(source, sizeof(source), "the cgroup CPU quota %s (%s); the affinity mask has %u",
+                         b.quota_text, b.quota_file, b.affinity);
+        else if (b.quota)
+                snprintf(source, sizeof(source), "the affinity mask; the cgroup CPU quota %s (%s) allows %u",
+                         b.quota_text, b.quota_file, b.quota);
+        else
+                snprintf(source, sizeof(source), "the affinity mask; no cgroup CPU quota");
+        return strv_pushf(&pl->notes, "%s = \"auto\": %lld, %s for %u CPU%s from %s",
+                          policy_key_name(k, name, sizeof(name)), s->i,
+                          family == FAMILY_GLIBC ? "glibc's 8 arenas per CPU" : "jemalloc's 4 arenas per CPU (1 on one CPU)",
+                          b.cpus, b.cpus == 1 ? "" : "s", source);
+}
+
 static int add_policy_environment(struct plan *pl)
 {
         for (size_t i = 0; i < pl->policy.n_env; i++) {
@@ -288,6 +319,8 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
                 find_library(pl, o, o->describe ? PROBE_ALL : probe_needs(&pl->policy));
                 if (pl->library || pl->allocator->family == FAMILY_GLIBC) {
                         r = add_policy_environment(pl);
+                        if (r == 0)
+                                r = resolve_auto_arenas(pl);
                         if (r == 0)
                                 r = tuning_changes(&pl->policy, pl->allocator, &pl->traits, envp,
                                                    &pl->changes, &pl->diags);

@@ -168,6 +168,7 @@ static const char *kind_name(enum value_kind kind)
         switch (kind) {
         case VK_BOOL: return "true or false";
         case VK_INT: return "an integer";
+        case VK_INT_AUTO: return "an integer or \"auto\"";
         case VK_SIZE: return "a size (integer, or a string such as \"64M\")";
         case VK_DOUBLE: return "a number";
         default: return "a string";
@@ -414,6 +415,13 @@ static int convert(enum policy_key k, const config_setting_t *cs, struct setting
                 }
                 out->i = config_setting_get_bool(cs);
                 return 0;
+        case VK_INT_AUTO:
+                if (config_setting_type(cs) == CONFIG_TYPE_STRING &&
+                    strcmp(config_setting_get_string(cs), "auto") == 0) {
+                        out->automatic = true;
+                        return 0;
+                }
+                return convert_integer(ks, cs, name, out, ctx);
         case VK_INT:
         case VK_SIZE:
                 return convert_integer(ks, cs, name, out, ctx);

@@ -20,7 +20,7 @@ const struct key_spec policy_keys[K__COUNT] = {
         [K_ON_ERROR]             = { NULL, "on_error", VK_CHOICE, 0, 0, 0, 0, on_error_choices },
         [K_CHILDREN]             = { NULL, "children", VK_CHOICE, 0, 0, 0, 0, children_choices },
         /* glibc clamps what it cannot use; these ranges are what it accepts */
-        [K_GLIBC_ARENA_MAX]      = { "glibc", "arena_max", VK_INT, 1, 1024, 0, 0, NULL },
+        [K_GLIBC_ARENA_MAX]      = { "glibc", "arena_max", VK_INT_AUTO, 1, 1024, 0, 0, NULL },
         [K_GLIBC_TRIM_THRESHOLD] = { "glibc", "trim_threshold", VK_SIZE, 0, 64 * GIB, 0, 0, NULL },
         [K_GLIBC_MMAP_THRESHOLD] = { "glibc", "mmap_threshold", VK_SIZE, 0, 32LL << 20, 0, 0, NULL },
         [K_GLIBC_TOP_PAD]        = { "glibc", "top_pad", VK_SIZE, 0, 64 * GIB, 0, 0, NULL },
@@ -31,7 +31,7 @@ const struct key_spec policy_keys[K__COUNT] = {
         /* -1 means "never decay" to jemalloc */
         [K_JE_DIRTY_DECAY_MS]    = { "jemalloc", "dirty_decay_ms", VK_INT, -1, 24 * HOUR_MS, 0, 0, NULL },
         [K_JE_MUZZY_DECAY_MS]    = { "jemalloc", "muzzy_decay_ms", VK_INT, -1, 24 * HOUR_MS, 0, 0, NULL },
-        [K_JE_NARENAS]           = { "jemalloc", "narenas", VK_INT, 1, 4096, 0, 0, NULL },
+        [K_JE_NARENAS]           = { "jemalloc", "narenas", VK_INT_AUTO, 1, 4096, 0, 0, NULL },
         [K_JE_EXTRA]             = { "jemalloc", "extra", VK_STRING, 0, 0, 0, 0, NULL },
         [K_JE_THP]               = { "jemalloc", "thp", VK_CHOICE, 0, 0, 0, 0, je_thp_choices },
         [K_JE_METADATA_THP]      = { "jemalloc", "metadata_thp", VK_CHOICE, 0, 0, 0, 0, je_metadata_thp_choices },

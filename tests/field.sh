@@ -233,8 +233,83 @@ EOF2
         rm "$pd/mconf.conf"
 }
 
+# in_cgroup DIR CMD...: runs CMD in a shell moved into the cgroup DIR, then moves it back out
+in_cgroup() {
+        local dir=$1 root
+        shift
+        root=$(dirname "$dir")
+        bash -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift 2; "$@"; r=$?; echo $$ > "$0/cgroup.procs"; exit $r' \
+                "$root" "$dir" _ "$@"
+}
+
+field_arenas() {
+        local cg v2root
+        echo "# arena_max = \"auto\", narenas = \"auto\": the CPUs the service may use"
+        policy auto-gl <<'EOF2'
+glibc = { arena_max = "auto"; };
+EOF2
+        policy auto-je <<'EOF2'
+allocator = "jemalloc";
+jemalloc = { narenas = "auto"; };
+EOF2
+        run_capture taskset -c 0 "$allocsel" --policy-dir "$pd" --config "$work/none.conf" auto-gl "$ldso" --list-tunables
+        expect_has "taskset -c 0: glibc arena_max auto is 8 (8 per CPU)" "glibc.malloc.arena_max: 0x8 " "$out"
+        run_capture taskset -c 0 "$allocsel" --policy-dir "$pd" --config "$work/none.conf" auto-je "$probe"
+        local auto_one=$(value je.opt.narenas)
+        run_capture taskset -c 0 env LD_PRELOAD="$jemalloc" "$probe"
+        expect_eq "taskset -c 0: jemalloc narenas auto is jemalloc's own choice on one CPU (1)" "1 $(value je.opt.narenas)" "1 $auto_one"
+        run_capture taskset -c 0 "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --explain auto-je
+        expect_has "--explain says where the number comes from" \
+                'note:       jemalloc.narenas = "auto": 1, jemalloc'"'"'s 4 arenas per CPU (1 on one CPU) for 1 CPU from the affinity mask' "$out"
+        if [ "$(nproc)" -ge 2 ]; then
+                run_capture taskset -c 0,1 "$allocsel" --policy-dir "$pd" --config "$work/none.conf" auto-gl "$ldso" --list-tunables
+                expect_has "taskset -c 0,1: glibc arena_max auto is 16" "glibc.malloc.arena_max: 0x10 " "$out"
+                run_capture taskset -c 0,1 "$allocsel" --policy-dir "$pd" --config "$work/none.conf" auto-je "$probe"
+                expect_eq "taskset -c 0,1: jemalloc narenas auto is 8" 8 "$(value je.opt.narenas)"
+        else
+                skip "arenas auto on two CPUs" "this machine has one CPU"
+        fi
+        printf 'glibc = { arena_max = "aut"; };\n' | policy auto-bad
+        run --check auto-bad
+        expect_has "arena_max: a string other than auto is refused" \
+                'auto-bad.conf:1: glibc.arena_max: expected an integer or "auto", got a string' "$err"
+        rm "$pd/auto-bad.conf"
+
+        # A real cgroup with a CPU quota of half a CPU: v1 where the cpu
+        # controller is there (RHEL 8's default), v2 where it is.
+        cg=/sys/fs/cgroup/cpu/allocsel-test-$$
+        if [ "$is_root" = yes ] && [ -w /sys/fs/cgroup/cpu ] && [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && mkdir "$cg" 2>/dev/null; then
+                echo 50000 > "$cg/cpu.cfs_quota_us"
+                run_capture in_cgroup "$cg" "$allocsel" --policy-dir "$pd" --config "$work/none.conf" auto-gl "$ldso" --list-tunables
+                expect_has "cgroup v1 quota 0.5 CPU: glibc arena_max auto is 8" "glibc.malloc.arena_max: 0x8 " "$out"
+                run_capture in_cgroup "$cg" "$allocsel" --policy-dir "$pd" --config "$work/none.conf" auto-je "$probe"
+                expect_eq "cgroup v1 quota 0.5 CPU: jemalloc narenas auto is 1" 1 "$(value je.opt.narenas)"
+                run_capture in_cgroup "$cg" "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --explain auto-gl
+                expect_has "--explain names the quota and its file" \
+                        "for 1 CPU from the cgroup CPU quota 50000 per 100000 ($cg/cpu.cfs_quota_us)" "$out"
+                rmdir "$cg"
+        else
+                skip "arenas auto under a cgroup v1 CPU quota" "no writable cgroup v1 cpu hierarchy here"
+        fi
+        v2root=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+        if [ "$is_root" = yes ] && [ -n "$v2root" ] && grep -qw cpu "$v2root/cgroup.controllers" 2>/dev/null &&
+           grep -qw cpu "$v2root/cgroup.subtree_control" 2>/dev/null && mkdir "$v2root/allocsel-test-$$" 2>/dev/null; then
+                cg=$v2root/allocsel-test-$$
+                echo "50000 100000" > "$cg/cpu.max"
+                run_capture in_cgroup "$cg" "$allocsel" --policy-dir "$pd" --config "$work/none.conf" auto-je "$probe"
+                expect_eq "cgroup v2 cpu.max 0.5 CPU: jemalloc narenas auto is 1" 1 "$(value je.opt.narenas)"
+                run_capture in_cgroup "$cg" "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --explain auto-gl
+                expect_has "--explain names cpu.max" "from the cgroup CPU quota 50000 100000 ($cg/cpu.max)" "$out"
+                rmdir "$cg"
+        else
+                skip "arenas auto under a cgroup v2 cpu.max" "the cpu controller is not enabled on a writable cgroup2 here"
+        fi
+        rm "$pd"/auto-*.conf
+}
+
 field_tests() {
         field_children
+        field_arenas
         field_huge_pages
         field_malloc_conf_link
 }

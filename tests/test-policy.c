@@ -116,7 +116,7 @@ static void test_type_errors(void **state)
 {
         expect_error(state, "jemalloc = { background_thread = 1; };\n",
                      "jemalloc.background_thread: expected true or false, got an integer");
-        expect_error(state, "glibc = { arena_max = \"2\"; };\n", "glibc.arena_max: expected an integer, got a string");
+        expect_error(state, "glibc = { arena_max = \"2\"; };\n", "glibc.arena_max: expected an integer or \"auto\", got a string");
         expect_error(state, "allocator = 3;\n", "allocator: expected a string, got an integer");
         expect_error(state, "glibc = 3;\n", "glibc: expected a group { ... }, got an integer");
         expect_error(state, "tcmalloc = { release_rate = \"fast\"; };\n", "expected a number, got a string");
