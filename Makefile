@@ -35,12 +35,14 @@ CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 
 # Everything but main.c, so the unit tests link the same objects.
 CORE_SRCS := strv json diag numparse companion elf_info trust suggest confscan confread policy_keys policy \
-             library library_probe catalog envbuild tuning plan inspect events helper monitor pidfd procstat cli report compare compare_output
+             library library_probe catalog envbuild tuning plan inspect events records announce helper pidfd procstat \
+             clock cli report compare compare_output
 # What the host sets outside any policy (THP, /etc/malloc.conf, the CPUs a
 # service may use); children = "clean".
 CORE_SRCS += sysfile hostconf cpus children_env
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
-UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-plan test-tuning test-elf test-library test-cli test-trust test-release test-children test-cpus
+UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-plan test-tuning test-elf test-library test-cli test-trust test-release test-children test-cpus \
+              test-events test-monitor test-settings
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The unit tests need only the build dependencies (packages run them).
 UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/libfake-alloc.so $(BUILD)/tests/libno-override.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
@@ -85,8 +87,13 @@ $(BUILD)/liballocsel-children.so: selector/children.c selector/children_env.c in
 	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -Iinclude $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS_LIB) -fPIC -shared \
 		-fvisibility=hidden -Wl,-z,now $(LDFLAGS) -o $@ selector/children.c selector/children_env.c -lpthread -ldl
 
-$(BUILD)/allocsel-monitor: $(BUILD)/monitor_main.o $(BUILD)/procstat.o $(BUILD)/numparse.o
+# The helper: the event type and /proc reading it shares with allocsel, and the watch.
+MONITOR_OBJS := $(addprefix $(BUILD)/,monitor.o events.o strv.o procstat.o numparse.o clock.o)
+$(BUILD)/allocsel-monitor: $(BUILD)/monitor_main.o $(MONITOR_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
+
+$(BUILD)/tests/test-monitor: tests/test-monitor.c $(MONITOR_OBJS) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(MONITOR_OBJS) $(CMOCKA_LIBS)
 
 $(BUILD)/tests/test-release: tests/test-release.c selector/release.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CMOCKA_LIBS) -lpthread -ldl
@@ -183,7 +190,7 @@ bench: all
 	BUILD=$(BUILD) bash bench/check.sh
 
 # No process is started from the fuzz target: leave out what spawns.
-FUZZ_SRCS := $(filter-out helper monitor compare compare_output,$(CORE_SRCS))
+FUZZ_SRCS := $(filter-out helper announce compare compare_output,$(CORE_SRCS))
 fuzz: | $(BUILD)
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
 		$(shell $(PKG_CONFIG) --cflags libconfig) -DMULTIARCH='"$(MULTIARCH)"' \

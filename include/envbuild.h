@@ -8,9 +8,6 @@
 #include "catalog.h"
 #include "strv.h"
 
-/* The value of name in envp, or NULL. */
-const char *env_lookup(char *const *envp, const char *name);
-
 /* LD_PRELOAD with lib first (none for glibc), then the NULL-terminated
  * after (allocsel's own helpers, or NULL), the caller's other entries kept
  * and every allocator entry removed. *ret is NULL when nothing is left. */
@@ -24,5 +21,13 @@ int list_merge(const char *old, char sep, char assign, const struct strv *update
 /* envp with every "NAME=value" of changes set (replacing NAME) and every
  * bare "NAME" of changes removed. */
 int env_apply(char *const *envp, const struct strv *changes, struct strv *ret);
+
+/* The kernel's limit for one "NAME=value" passed to a program, its NUL
+ * included (MAX_ARG_STRLEN: 32 pages); execve() fails with E2BIG beyond. */
+size_t env_string_max(void);
+
+/* 1 with *ret_why saying which variable of envp is over that limit, 0 when
+ * none is, -ENOMEM. */
+int env_too_long(char *const *envp, char **ret_why);
 
 #endif

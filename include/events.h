@@ -1,30 +1,41 @@
-/* The events allocsel logs, as lists of journal fields, and where they go:
- * the journal when its socket exists, else one line on stderr. */
+/* One event record: journal fields ("NAME=value", MESSAGE and PRIORITY
+ * among them) in the order they were added. allocsel builds the started and
+ * fallback records (records.h) and hands them to allocsel-monitor in a
+ * memfd (event_write, event_read); the monitor adds its own records of the
+ * same type and sends each to the journal, or prints it on stderr. */
 #ifndef ALLOCSEL_EVENTS_H
 #define ALLOCSEL_EVENTS_H
 
 #include <stdbool.h>
-#include <sys/types.h>
 
-#include "plan.h"
 #include "strv.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 struct event {
-        struct strv fields;     /* "NAME=value"; MESSAGE and PRIORITY among them */
+        struct strv fields;
+        int error;              /* the first failure of event_add, or 0 */
 };
 
-/* preload_skipped: why the library was not preloaded, or NULL. */
-int event_started(struct event *ev, const struct plan *pl, const char *program, pid_t pid,
-                  const char *preload_skipped);
-/* The plan fell back (or, with refused, the start was refused). */
-int event_fallback(struct event *ev, const struct plan *pl, const char *program, bool refused);
-void event_free(struct event *ev);
+/* Adds one "NAME=value" field; a failure is kept in ev->error. */
+void event_add(struct event *ev, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* One readable line: "allocsel: SERVICE: message". */
+/* The value of a field (the first one of that name), or NULL. */
+const char *event_get(const struct event *ev, const char *name);
+
+/* One line on fd: "allocsel: [error: |warning: ]MESSAGE", with control
+ * characters escaped (\n, \t, \xHH) so that the line stays one line. */
 void event_print(const struct event *ev, int fd);
 
+/* The record as NUL-terminated fields (no field holds a NUL: they are C
+ * strings), and back from the start of fd. 0 or -errno. */
+int event_write(const struct event *ev, int fd);
+int event_read(int fd, struct event *ret);
+
+void event_free(struct event *ev);
+
+/* Whether journald listens: a socket file can outlive its journald, and only
+ * a connect() tells. */
 bool journal_available(void);
 
 #endif

@@ -1,28 +1,36 @@
-/* The helper process: allocsel-monitor, detached so that it is never a
- * child of the program, and the only part linked with libsystemd. */
+/* Starting the helper process, allocsel-monitor: detached, so that it is
+ * never a child of the program, and the only part linked with libsystemd. */
 #ifndef ALLOCSEL_HELPER_H
 #define ALLOCSEL_HELPER_H
 
-#include "events.h"
+#include <stddef.h>
+
+#include "strv.h"
+
+#define HELPER_FDS_MAX 4
+
+/* A helper that waits for this process's exec. */
+struct helper {
+        int go_fd;      /* our end of the pipe it waits on; -1 when none waits */
+};
+
+enum helper_when {
+        HELPER_NOW,             /* detached, started before this call returns */
+        HELPER_AT_EXEC,         /* detached, starts once this process has exec'd */
+        HELPER_AND_WAIT,        /* our own child, waited for until it has ended (PID 1) */
+};
 
 /* Where allocsel-monitor is. */
 int helper_path(char **ret);
 
-/* Starts the helper, detached, with extra arguments and then "--" and the
- * event's fields; waits only for the intermediate process. pass_fd, when
- * not -1, becomes the helper's descriptor 3; with keep_stderr the helper
- * shares our stderr (its log channel when there is no journal). */
-int helper_spawn(const char *path, const struct strv *args, const struct event *ev, int pass_fd,
-                 bool keep_stderr);
+/* Starts argv (argv->v[0]: the helper's path) with fds[i] as descriptor
+ * 3 + i, /dev/null as stdin and stdout, our stderr, and nothing else.
+ * HELPER_AT_EXEC falls back to HELPER_NOW where the waiting clone is
+ * refused (valgrind); either way nothing passed here is needed afterwards.
+ * 0 or -errno. */
+int helper_start(struct helper *h, const struct strv *argv, const int *fds, size_t n_fds, enum helper_when when);
 
-/* The same, for when this process is about to exec the program: the helper
- * waits, blocked, until the exec has happened and only then starts, so
- * that the program's start never waits for it. Nothing of what is passed
- * here is needed afterwards. */
-int helper_start_at_exec(const char *path, const struct strv *args, const struct event *ev, int pass_fd,
-                         bool keep_stderr);
-
-/* The exec failed: the waiting helper (if any) leaves without running. */
-void helper_exec_failed(void);
+/* The exec failed: the waiting helper, if any, leaves without running. */
+void helper_cancel(struct helper *h);
 
 #endif

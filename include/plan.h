@@ -4,6 +4,7 @@
 #define ALLOCSEL_PLAN_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "catalog.h"
 #include "diag.h"
@@ -26,6 +27,19 @@ struct plan_options {
         const struct diags *catalog_diags;      /* ...with what reading it found */
 };
 
+/* The monitor section with its defaults (the key table's). */
+struct monitor_settings {
+        bool enabled;
+        long long startup_sample_ms, sample_interval_ms;
+        bool log_samples;
+};
+
+/* The release section: whether the release helper is preloaded, and how. */
+struct release_settings {
+        bool enabled;
+        long long interval_ms, min_free_kb;
+};
+
 struct plan {
         const char *service;
         struct catalog catalog;
@@ -36,7 +50,9 @@ struct plan {
         char *release_library;                  /* the release helper, when asked for */
         char *children_library;                 /* children = "clean": its helper */
         struct library_traits traits;
-        struct strv changes;    /* "NAME=value" to set, "NAME" to remove */
+        struct strv changes;    /* "NAME=value" to set, "NAME" to remove; see plan_variables */
+        struct monitor_settings monitor;
+        struct release_settings release;
         struct diags diags;
         struct strv notes;      /* --explain: where computed values come from, what the host adds */
         bool fallback;          /* an error: run with the environment untouched */
@@ -47,8 +63,12 @@ struct plan {
 int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp);
 void plan_free(struct plan *pl);
 
-/* Settings the monitor uses, with their defaults. */
-bool plan_monitor_enabled(const struct plan *pl);
-long long plan_setting_int(const struct plan *pl, enum policy_key k, long long def);
+/* What the plan sets for the program that will run as pid: the changes,
+ * then what names that process (ALLOCSEL_RELEASE's pid=; with pid 0, as
+ * --explain shows it, "pid=PID"). */
+int plan_variables(const struct plan *pl, pid_t pid, struct strv *ret);
+
+/* envp with those variables applied: the environment of the program pid. */
+int plan_environment(const struct plan *pl, char *const *envp, pid_t pid, struct strv *ret);
 
 #endif

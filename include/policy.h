@@ -56,6 +56,7 @@ struct key_spec {
         long long min, max;             /* VK_INT, VK_SIZE */
         double dmin, dmax;              /* VK_DOUBLE */
         const char *const *choices;     /* VK_CHOICE, NULL-terminated */
+        long long def;                  /* the value when unset, where the plan uses one */
 };
 
 extern const struct key_spec policy_keys[K__COUNT];

@@ -26,4 +26,8 @@ char *strv_join(const struct strv *sv, char sep);
 /* Split on any character of seps, dropping empty fields. */
 int strv_split(struct strv *sv, const char *s, const char *seps);
 
+/* The value of name in a NULL-terminated list of "NAME=value" (an
+ * environment, an event's fields), or NULL. */
+const char *env_lookup(char *const *list, const char *name);
+
 #endif

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "compare.h"
-#include "envbuild.h"
 #include "pidfd.h"
 #include "procstat.h"
 
@@ -30,14 +30,6 @@ static void on_signal(int sig)
         interrupted = sig;
         if (running_group > 0)
                 kill(-running_group, sig);
-}
-
-static long long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int choose_allocators(const struct plan_options *o, const struct compare_options *co,
@@ -89,27 +81,17 @@ static void add_point(struct compare_run *r, long long t, long long rss)
         r->rss_kb[r->n++] = rss;
 }
 
-/* The release helper runs only in the PID its variable names: this one. */
-static void bind_release_pid(char **env)
-{
-        static char entry[256];
-
-        for (char **e = env; e && *e; e++) {
-                char *pid = strncmp(*e, "ALLOCSEL_RELEASE=", 17) == 0 ? strstr(*e, "pid=") : NULL;
-
-                if (pid && snprintf(entry, sizeof(entry), "%.*spid=%d", (int)(pid - *e), *e, (int)getpid()) <
-                                   (int)sizeof(entry))
-                        *e = entry;
-        }
-}
-
-static pid_t start_program(const struct compare_options *co, char **env, const char *log)
+/* The program, in a process group of its own, with the environment the
+ * plan gives the process it runs in (the release helper's PID is its own). */
+static pid_t start_program(const struct compare_options *co, const struct plan *pl, char **envp,
+                           const char *log)
 {
         pid_t pid = fork();
 
         if (pid == 0) {
                 int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                struct strv env = { 0 };
 
                 setpgid(0, 0);
                 signal(SIGINT, SIG_DFL);
@@ -122,8 +104,9 @@ static pid_t start_program(const struct compare_options *co, char **env, const c
                         dup2(out, STDOUT_FILENO);
                         dup2(out, STDERR_FILENO);
                 }
-                bind_release_pid(env);
-                execvpe(co->program[0], co->program, env);
+                if (plan_environment(pl, envp, getpid(), &env) < 0)
+                        _exit(126);
+                execvpe(co->program[0], co->program, env.v);
                 dprintf(STDERR_FILENO, "allocsel: cannot run %s: %s\n", co->program[0], strerror(errno));
                 _exit(errno == ENOENT ? 127 : 126);
         }
@@ -150,8 +133,8 @@ static bool exited_unreaped(pid_t pid)
 }
 
 /* One run: sample until the program is gone, then collect its status. */
-static int run_once(const struct compare_options *co, const char *name, int run, char **env,
-                    FILE *csv, struct compare_run *r)
+static int run_once(const struct compare_options *co, const char *name, int run, const struct plan *pl,
+                    char **envp, FILE *csv, struct compare_run *r)
 {
         char log[4096];
         long long t0, last_t = 0, last_rss = 0, area = 0;
@@ -160,8 +143,8 @@ static int run_once(const struct compare_options *co, const char *name, int run,
         int pidfd, status = 0;
 
         snprintf(log, sizeof(log), "%s/output-%s-%d.log", co->output, name, run);
-        t0 = now_ms();
-        pid = start_program(co, env, log);
+        t0 = clock_ms(CLOCK_MONOTONIC);
+        pid = start_program(co, pl, envp, log);
         if (pid < 0)
                 return -errno;
         running_group = pid;
@@ -170,7 +153,7 @@ static int run_once(const struct compare_options *co, const char *name, int run,
         pidfd = pidfd_open_portable(pid);
         for (;;) {
                 struct tree_sample s;
-                long long t = now_ms() - t0;
+                long long t = clock_ms(CLOCK_MONOTONIC) - t0;
                 struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
                 if (proc_sample_tree(pid, &s) == 0 && s.rss_kb > 0) {
@@ -201,7 +184,7 @@ static int run_once(const struct compare_options *co, const char *name, int run,
         running_group = 0;
         if (pidfd >= 0)
                 close(pidfd);
-        r->wall_ms = now_ms() - t0;
+        r->wall_ms = clock_ms(CLOCK_MONOTONIC) - t0;
         r->cpu_ms = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
                     (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
         r->mean_kb = last_t > 0 ? area / last_t : last_rss;
@@ -212,30 +195,27 @@ static int run_once(const struct compare_options *co, const char *name, int run,
         return 0;
 }
 
-/* The environment a policy for this entry would produce, or why none. */
+/* The plan a policy for this entry makes (kept for its runs), or why none:
+ * then *pl is freed already. */
 static void prepare(const struct plan_options *o, const struct compare_options *co, char **envp,
-                    struct compare_entry *e, struct strv *env)
+                    struct compare_entry *e, struct plan *pl)
 {
         struct plan_options po = *o;
-        struct plan pl;
 
         po.allocator = e->is_policy ? o->allocator : e->name;
-        if (plan_make(&pl, &po, e->is_policy ? e->name : co->service ? co->service : "compare", envp) < 0) {
+        if (plan_make(pl, &po, e->is_policy ? e->name : co->service ? co->service : "compare", envp) < 0) {
                 e->skipped = strdup("out of memory");
-                return;
-        }
-        if (pl.fallback) {
-                const struct diag *d = diags_first(&pl.diags, DIAG_ERROR);
+        } else if (pl->fallback) {
+                const struct diag *d = diags_first(&pl->diags, DIAG_ERROR);
 
                 e->skipped = d ? diag_format(d) : strdup("policy error");
-        } else if (env_apply(envp, &pl.changes, env) < 0) {
-                e->skipped = strdup("out of memory");
         } else {
                 e->runs = calloc((size_t)co->runs, sizeof(*e->runs));
                 if (!e->runs)
                         e->skipped = strdup("out of memory");
         }
-        plan_free(&pl);
+        if (e->skipped)
+                plan_free(pl);
 }
 
 static FILE *open_output(const struct compare_options *co, const char *name)
@@ -276,7 +256,8 @@ int compare_main(const struct plan_options *o, const struct compare_options *co,
 {
         struct sigaction sa = { .sa_handler = on_signal };
         struct comparison c = { 0 };
-        struct strv names = { 0 }, *envs;
+        struct strv names = { 0 };
+        struct plan *plans;
         FILE *csv;
         int r;
 
@@ -305,24 +286,26 @@ int compare_main(const struct plan_options *o, const struct compare_options *co,
 
         /* 3. Run each allocator in turn; a skipped or failing one does not stop the others. */
         c.v = calloc(names.n + co->policies.n, sizeof(*c.v));
-        envs = calloc(names.n + co->policies.n, sizeof(*envs));
-        for (size_t i = 0; c.v && envs && i < names.n + co->policies.n; i++) {
+        plans = calloc(names.n + co->policies.n, sizeof(*plans));
+        for (size_t i = 0; c.v && plans && i < names.n + co->policies.n; i++) {
                 bool policy = i >= names.n;
 
                 c.v[c.n].name = strdup(policy ? co->policies.v[i - names.n] : names.v[i]);
                 c.v[c.n].is_policy = policy;
-                prepare(o, co, envp, &c.v[c.n], &envs[c.n]);
+                prepare(o, co, envp, &c.v[c.n], &plans[c.n]);
                 c.n++;
         }
         /* Run 1 of every entry, then run 2 of every entry...: drift on a
          * shared machine then spreads over all of them alike. */
         for (int run = 1; run <= co->runs && !interrupted; run++)
                 for (size_t i = 0; i < c.n && !interrupted; i++)
-                        if (!c.v[i].skipped && run_once(co, c.v[i].name, run, envs[i].v, csv, &c.v[i].runs[run - 1]) == 0)
+                        if (!c.v[i].skipped &&
+                            run_once(co, c.v[i].name, run, &plans[i], envp, csv, &c.v[i].runs[run - 1]) == 0)
                                 c.v[i].n_runs = run;
-        for (size_t i = 0; envs && i < c.n; i++)
-                strv_free(&envs[i]);
-        free(envs);
+        for (size_t i = 0; plans && i < c.n; i++)
+                if (!c.v[i].skipped)
+                        plan_free(&plans[i]);
+        free(plans);
         c.interrupted = interrupted != 0;
         fclose(csv);
 

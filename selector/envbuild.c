@@ -1,19 +1,11 @@
 /* Environment editing: parse a list into entries, change entries, join. */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "envbuild.h"
-
-const char *env_lookup(char *const *envp, const char *name)
-{
-        size_t len = strlen(name);
-
-        for (char *const *e = envp; e && *e; e++)
-                if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
-                        return *e + len + 1;
-        return NULL;
-}
 
 int preload_edit(const char *old, const char *lib, const char *const *after, const struct catalog *c, char **ret)
 {
@@ -124,5 +116,25 @@ int env_apply(char *const *envp, const struct strv *changes, struct strv *ret)
                 return r;
         }
         *ret = out;
+        return 0;
+}
+
+size_t env_string_max(void)
+{
+        return 32 * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+int env_too_long(char *const *envp, char **ret_why)
+{
+        size_t max = env_string_max();
+
+        *ret_why = NULL;
+        for (char *const *e = envp; e && *e; e++) {
+                size_t len = strlen(*e) + 1;
+
+                if (len > max)
+                        return asprintf(ret_why, "%.*s would be %zu bytes, over the kernel's limit of %zu for "
+                                        "one variable", (int)key_len(*e, '='), *e, len, max) < 0 ? -ENOMEM : 1;
+        }
         return 0;
 }

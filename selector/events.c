@@ -1,18 +1,160 @@
-/* Building event records. The fields are plain strings so that the same
- * record can go to stderr here or to the journal from the helper process. */
+/* Event records: built here, carried in a memfd from allocsel to its
+ * helper, printed as one line when no journal takes them. Linked into both
+ * allocsel and allocsel-monitor. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "events.h"
-#include "messages.h"
 
-/* A socket file can outlive its journald: only a connect() says that
- * someone is listening, and a lost event is worse than a line on stderr. */
+/* far beyond any record allocsel writes; a bound for what the helper reads */
+#define EVENT_SIZE_MAX ((off_t)64 << 20)
+
+void event_add(struct event *ev, const char *fmt, ...)
+{
+        va_list ap;
+        char *s;
+        int r;
+
+        if (ev->error)
+                return;
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        ev->error = r < 0 ? -ENOMEM : strv_push_owned(&ev->fields, s);
+}
+
+const char *event_get(const struct event *ev, const char *name)
+{
+        return env_lookup(ev->fields.v, name);
+}
+
+static size_t escape_into(char *out, const char *s)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t n = 0;
+
+        for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+                if (*c >= 0x20 && *c != 0x7f) {
+                        out[n++] = (char)*c;
+                } else if (*c == '\n' || *c == '\t') {
+                        out[n++] = '\\';
+                        out[n++] = *c == '\n' ? 'n' : 't';
+                } else {
+                        out[n++] = '\\';
+                        out[n++] = 'x';
+                        out[n++] = hex[*c >> 4];
+                        out[n++] = hex[*c & 15];
+                }
+        }
+        return n;
+}
+
+void event_print(const struct event *ev, int fd)
+{
+        const char *msg = event_get(ev, "MESSAGE"), *prio = event_get(ev, "PRIORITY");
+        const char *level = !prio ? "" : prio[0] <= '3' ? "error: " : prio[0] == '4' ? "warning: " : "";
+        size_t head = strlen("allocsel: ") + strlen(level), n;
+        char *line;
+
+        msg = msg ? msg : "(no message)";
+        /* one write, so that the line is not interleaved with the program's */
+        line = malloc(head + 4 * strlen(msg) + 2);
+        if (!line) {
+                dprintf(fd, "allocsel: %s(out of memory)\n", level);
+                return;
+        }
+        n = (size_t)sprintf(line, "allocsel: %s", level);
+        n += escape_into(line + n, msg);
+        line[n++] = '\n';
+        for (size_t done = 0; done < n;) {
+                ssize_t w = write(fd, line + done, n - done);
+
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        break;
+                done += (size_t)w;
+        }
+        free(line);
+}
+
+int event_write(const struct event *ev, int fd)
+{
+        for (size_t i = 0; i < ev->fields.n; i++) {
+                const char *p = ev->fields.v[i];
+                size_t left = strlen(p) + 1; /* with its NUL */
+
+                while (left > 0) {
+                        ssize_t w = write(fd, p, left);
+
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w <= 0)
+                                return w < 0 ? -errno : -EIO;
+                        p += w;
+                        left -= (size_t)w;
+                }
+        }
+        return 0;
+}
+
+static int split_fields(const char *buf, size_t size, struct event *ret)
+{
+        for (size_t at = 0; at < size && !ret->error;) {
+                const char *end = memchr(buf + at, '\0', size - at);
+                size_t len = end ? (size_t)(end - (buf + at)) : size - at;
+
+                if (len > 0)
+                        ret->error = strv_push_owned(&ret->fields, strndup(buf + at, len));
+                at += len + 1;
+        }
+        return ret->error;
+}
+
+int event_read(int fd, struct event *ret)
+{
+        struct stat st;
+        size_t got = 0;
+        char *buf;
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode) || st.st_size > EVENT_SIZE_MAX)
+                return -EBADMSG;
+        buf = malloc((size_t)st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (got < (size_t)st.st_size) {
+                ssize_t n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                got += (size_t)n;
+        }
+        r = split_fields(buf, got, ret);
+        free(buf);
+        if (r < 0)
+                event_free(ret);
+        return r;
+}
+
+void event_free(struct event *ev)
+{
+        strv_free(&ev->fields);
+        ev->error = 0;
+}
+
 bool journal_available(void)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
@@ -24,117 +166,4 @@ bool journal_available(void)
         ok = connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) == 0;
         close(fd);
         return ok;
-}
-
-static const char *field(const struct event *ev, const char *name)
-{
-        size_t len = strlen(name);
-
-        for (size_t i = 0; i < ev->fields.n; i++)
-                if (strncmp(ev->fields.v[i], name, len) == 0 && ev->fields.v[i][len] == '=')
-                        return ev->fields.v[i] + len + 1;
-        return NULL;
-}
-
-static int common_fields(struct event *ev, const struct plan *pl, const char *id, int priority,
-                         const char *program)
-{
-        int r = strv_pushf(&ev->fields, "MESSAGE_ID=%s", id);
-
-        if (r == 0)
-                r = strv_pushf(&ev->fields, "PRIORITY=%d", priority);
-        if (r == 0)
-                r = strv_push(&ev->fields, "SYSLOG_IDENTIFIER=allocsel");
-        if (r == 0)
-                r = strv_pushf(&ev->fields, "ALLOCSEL_SERVICE=%s", pl->service);
-        if (r == 0 && program)
-                r = strv_pushf(&ev->fields, "ALLOCSEL_PROGRAM=%s", program);
-        return r;
-}
-
-static int policy_files_field(struct event *ev, const struct plan *pl)
-{
-        char *files = strv_join(&pl->policy.files, ' ');
-        int r;
-
-        if (!files)
-                return -ENOMEM;
-        r = strv_pushf(&ev->fields, "ALLOCSEL_POLICY_FILES=%s", files[0] ? files : "(none)");
-        free(files);
-        return r;
-}
-
-int event_started(struct event *ev, const struct plan *pl, const char *program, pid_t pid,
-                  const char *preload_skipped)
-{
-        const char *lib = pl->library ? pl->library : "(none)";
-        char *vars;
-        int r;
-
-        memset(ev, 0, sizeof(*ev));
-        r = common_fields(ev, pl, MESSAGE_ID_STARTED, preload_skipped ? 4 : 6, program);
-        if (r == 0)
-                r = strv_pushf(&ev->fields, "ALLOCSEL_ALLOCATOR=%s", pl->allocator->name);
-        if (r == 0)
-                r = strv_pushf(&ev->fields, "ALLOCSEL_LIBRARY=%s", lib);
-        if (r == 0)
-                r = strv_pushf(&ev->fields, "ALLOCSEL_PID=%d", (int)pid);
-        if (r == 0)
-                r = policy_files_field(ev, pl);
-        /* ALLOCSEL_SET repeats, one per variable, as journal fields may */
-        for (size_t i = 0; r == 0 && i < pl->changes.n; i++)
-                r = strv_pushf(&ev->fields, "ALLOCSEL_SET=%s", pl->changes.v[i]);
-        if (r == 0 && preload_skipped)
-                r = strv_pushf(&ev->fields, "ALLOCSEL_PRELOAD_SKIPPED=%s", preload_skipped);
-        if (r < 0)
-                return r;
-        vars = strv_join(&pl->changes, ' ');
-        if (!vars)
-                return -ENOMEM;
-        if (preload_skipped)
-                r = strv_pushf(&ev->fields, "MESSAGE=%s: not preloading %s, environment untouched: %s",
-                               pl->service, lib, preload_skipped);
-        else
-                r = strv_pushf(&ev->fields, "MESSAGE=%s: started %s with %s (%s): %s", pl->service,
-                               program, pl->allocator->name, lib, vars[0] ? vars : "no variables set");
-        free(vars);
-        return r;
-}
-
-int event_fallback(struct event *ev, const struct plan *pl, const char *program, bool refused)
-{
-        const struct diag *first = diags_first(&pl->diags, DIAG_ERROR);
-        size_t errors = diags_count(&pl->diags, DIAG_ERROR);
-        char *reason = first ? diag_format(first) : NULL;
-        int r;
-
-        memset(ev, 0, sizeof(*ev));
-        r = common_fields(ev, pl, refused ? MESSAGE_ID_REFUSED : MESSAGE_ID_FALLBACK, refused ? 3 : 4,
-                          program);
-        if (r == 0)
-                r = strv_pushf(&ev->fields, "ALLOCSEL_REASON=%s", reason ? reason : "unknown");
-        if (r == 0 && first && first->file)
-                r = strv_pushf(&ev->fields, "ALLOCSEL_POLICY_FILE=%s", first->file);
-        if (r == 0 && first && first->line > 0)
-                r = strv_pushf(&ev->fields, "ALLOCSEL_POLICY_LINE=%d", first->line);
-        if (r == 0)
-                r = strv_pushf(&ev->fields, "MESSAGE=%s: %s: %s%s", pl->service,
-                               refused ? "refusing to start" : "policy not applied, environment untouched",
-                               reason ? reason : "unknown error",
-                               errors > 1 ? " (and more: run allocsel --check)" : "");
-        free(reason);
-        return r;
-}
-
-void event_free(struct event *ev)
-{
-        strv_free(&ev->fields);
-}
-
-void event_print(const struct event *ev, int fd)
-{
-        const char *msg = field(ev, "MESSAGE"), *prio = field(ev, "PRIORITY");
-        const char *level = !prio ? "" : prio[0] <= '3' ? "error: " : prio[0] == '4' ? "warning: " : "";
-
-        dprintf(fd, "allocsel: %s%s\n", level, msg ? msg : "(no message)");
 }

@@ -10,14 +10,13 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "announce.h"
 #include "cli.h"
 #include "compare.h"
 #include "envbuild.h"
-#include "events.h"
-#include "helper.h"
 #include "inspect.h"
-#include "monitor.h"
 #include "plan.h"
+#include "records.h"
 #include "report.h"
 
 #ifndef ALLOCSEL_VERSION
@@ -59,28 +58,9 @@ static int plan_options_from(const struct cli *c, struct plan_options *o)
         return 0;
 }
 
-/* To the journal through the detached helper, else to stderr; with watch
- * the helper stays as the monitor; with at_exec it starts once we have
- * exec'd. Warnings are echoed on a terminal so that an operator trying a
- * policy sees them. */
-static void log_event(const struct plan *pl, const struct event *ev, int priority, bool watch, bool at_exec)
-{
-        bool journal = journal_available(), sent = false;
-
-        if (!journal || (priority <= 4 && isatty(STDERR_FILENO)))
-                event_print(ev, STDERR_FILENO);
-        if (journal || watch)
-                sent = monitor_launch(pl, ev, watch, journal, at_exec) == 0;
-        if (!sent && journal)
-                event_print(ev, STDERR_FILENO); /* never lose it */
-        if (!sent && watch)
-                fprintf(stderr, "allocsel: warning: %s: the monitor could not be started; no RSS will be logged\n",
-                        pl->service);
-}
-
 /* The program gets the caller's SIGCHLD disposition back: SIG_IGN is
- * inherited across exec, and a program may rely on it. */
-static int exec_program(const char *path, char **argv, char **envp, const struct sigaction *program_sigchld)
+ * inherited across exec, and a program may rely on it. Returns errno. */
+static int try_exec(const char *path, char **argv, char **envp, const struct sigaction *program_sigchld)
 {
         struct sigaction own;
         int e;
@@ -89,21 +69,86 @@ static int exec_program(const char *path, char **argv, char **envp, const struct
         execve(path, argv, envp);
         e = errno;
         sigaction(SIGCHLD, &own, NULL);
-        helper_exec_failed(); /* no started event for what did not start */
+        return e;
+}
+
+static int exec_failed(const char *path, int e)
+{
         /* like env(1): a vanished file (or interpreter) is "not found" */
         fprintf(stderr, "allocsel: cannot run %s: %s\n", path, strerror(e));
         return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
 }
 
+/* A fallback (the plan's errors, or why) logged, then refused or the
+ * program started with the environment untouched. */
+static int start_untouched(const struct plan *pl, const char *path, char **argv, const char *why,
+                           const struct sigaction *program_sigchld)
+{
+        bool refuse = pl->refuse && !why;
+        struct announcement a;
+        struct event ev;
+        int e;
+
+        (void)record_fallback(&ev, pl, path, refuse, why);
+        announce(&a, &ev, NULL, NULL, !refuse);
+        if (refuse) {
+                event_free(&ev);
+                return EX_CONFIG;
+        }
+        e = try_exec(path, argv, environ, program_sigchld);
+        announce_withdraw(&a);
+        event_free(&ev);
+        return exec_failed(path, e);
+}
+
+/* The start the plan describes (or, skipped, untouched with a warning). A
+ * variable the kernel would refuse falls back instead of failing the exec. */
+static int start_planned(const struct cli *c, const struct plan *pl, const char *path, const char *skipped,
+                         const struct sigaction *program_sigchld)
+{
+        struct strv vars = { 0 }, envp = { 0 };
+        const struct monitor_settings *watch = c->no_monitor || !pl->monitor.enabled ? NULL : &pl->monitor;
+        char *too_long = NULL;
+        struct announcement a;
+        struct event ev;
+        int e;
+
+        if (plan_variables(pl, getpid(), &vars) < 0 || (!skipped && env_apply(environ, &vars, &envp) < 0) ||
+            (!skipped && env_too_long(envp.v, &too_long) < 0)) {
+                fprintf(stderr, "allocsel: out of memory\n");
+                strv_free(&vars);
+                strv_free(&envp);
+                return EXIT_CANNOT_EXECUTE;
+        }
+        if (too_long) {
+                strv_free(&vars);
+                strv_free(&envp);
+                e = start_untouched(pl, path, c->program, too_long, program_sigchld);
+                free(too_long);
+                return e;
+        }
+        (void)record_started(&ev, pl, path, getpid(), &vars, skipped);
+        announce(&a, &ev, watch, pl->library, true);
+        e = try_exec(path, c->program, skipped ? environ : envp.v, program_sigchld);
+        announce_withdraw(&a); /* no started record for what did not start */
+        event_free(&ev);
+        strv_free(&vars);
+        strv_free(&envp);
+        /* over ARG_MAX with our variables only: the untouched environment fits */
+        if (e == E2BIG && !skipped)
+                return start_untouched(pl, path, c->program,
+                                       "the environment with the policy's variables is over the kernel's limit "
+                                       "for a program's arguments and environment (E2BIG)", program_sigchld);
+        return exec_failed(path, e);
+}
+
 static int run(const struct cli *c, const struct plan_options *o, const struct sigaction *program_sigchld)
 {
         char *path = NULL, *skipped = NULL;
-        struct strv envp = { 0 };
-        struct event ev;
         struct plan pl;
         int r;
 
-        /* 1. The plan: policy files, allocator, library, variables. */
+        /* 1. The plan: policy files, allocator, library, variables, settings. */
         if (plan_make(&pl, o, c->service, environ) < 0) {
                 fprintf(stderr, "allocsel: out of memory\n");
                 return EXIT_CANNOT_EXECUTE;
@@ -120,10 +165,7 @@ static int run(const struct cli *c, const struct plan_options *o, const struct s
 
         /* 3. Policy errors: refuse when asked to, else start untouched. */
         if (pl.fallback) {
-                (void)event_fallback(&ev, &pl, path, pl.refuse);
-                log_event(&pl, &ev, pl.refuse ? 3 : 4, false, !pl.refuse);
-                event_free(&ev);
-                r = pl.refuse ? EX_CONFIG : exec_program(path, c->program, environ, program_sigchld);
+                r = start_untouched(&pl, path, c->program, NULL, program_sigchld);
                 free(path);
                 plan_free(&pl);
                 return r;
@@ -135,16 +177,8 @@ static int run(const struct cli *c, const struct plan_options *o, const struct s
                 skipped = NULL;
         }
 
-        /* 5. Log what will run, then become the program. */
-        if (!skipped && env_apply(environ, &pl.changes, &envp) < 0) {
-                fprintf(stderr, "allocsel: out of memory\n");
-                return EXIT_CANNOT_EXECUTE;
-        }
-        (void)event_started(&ev, &pl, path, getpid(), skipped);
-        log_event(&pl, &ev, skipped ? 4 : 6, !c->no_monitor && plan_monitor_enabled(&pl), true);
-        event_free(&ev);
-        r = exec_program(path, c->program, skipped ? environ : envp.v, program_sigchld);
-        strv_free(&envp);
+        /* 5. Announce what will run, then become the program. */
+        r = start_planned(c, &pl, path, skipped, program_sigchld);
         free(skipped);
         free(path);
         plan_free(&pl);

@@ -145,12 +145,95 @@ static int add_release(struct plan *pl, const struct plan_options *o)
                 free(why);
                 return 0;
         }
-        /* the helper is told which allocator to ask: it cannot tell from
-         * symbol addresses in a non-PIE program */
-        return strv_pushf(&pl->changes, "ALLOCSEL_RELEASE=family=%s,interval_ms=%lld,min_free_kb=%lld,pid=%d",
+        pl->release.enabled = true;
+        return 0;
+}
+
+/* ALLOCSEL_RELEASE: the helper runs only in the process it names. It is
+ * told which allocator to ask: it cannot tell from symbol addresses in a
+ * non-PIE program. */
+static int add_release_variable(const struct plan *pl, pid_t pid, struct strv *vars)
+{
+        char pid_text[16] = "PID";
+
+        if (pid > 0)
+                snprintf(pid_text, sizeof(pid_text), "%d", (int)pid);
+        return strv_pushf(vars, "ALLOCSEL_RELEASE=family=%s,interval_ms=%lld,min_free_kb=%lld,pid=%s",
                           pl->allocator->family == FAMILY_GLIBC ? "glibc" : "tcmalloc",
-                          plan_setting_int(pl, K_REL_INTERVAL_MS, 1000),
-                          plan_setting_int(pl, K_REL_MIN_FREE_KB, 65536), (int)getpid());
+                          pl->release.interval_ms, pl->release.min_free_kb, pid_text);
+}
+
+int plan_variables(const struct plan *pl, pid_t pid, struct strv *ret)
+{
+        struct strv vars = { 0 };
+        int r = 0;
+
+        for (size_t i = 0; r == 0 && i < pl->changes.n; i++)
+                r = strv_push(&vars, pl->changes.v[i]);
+        if (r == 0 && pl->release.enabled)
+                r = add_release_variable(pl, pid, &vars);
+        if (r < 0) {
+                strv_free(&vars);
+                return r;
+        }
+        *ret = vars;
+        return 0;
+}
+
+int plan_environment(const struct plan *pl, char *const *envp, pid_t pid, struct strv *ret)
+{
+        struct strv vars = { 0 };
+        int r = plan_variables(pl, pid, &vars);
+
+        if (r == 0)
+                r = env_apply(envp, &vars, ret);
+        strv_free(&vars);
+        return r;
+}
+
+/* A variable the kernel would refuse at exec is the policy's error when
+ * the policy alone makes it that long (--check reports it); one made long
+ * by the caller's value (a long LD_PRELOAD) falls back at the start. */
+static void check_lengths(struct plan *pl, char *const *envp)
+{
+        size_t max = env_string_max();
+
+        for (size_t i = 0; i < pl->changes.n; i++) {
+                const char *c = pl->changes.v[i], *eq = strchr(c, '=');
+                const struct env_setting *from = NULL;
+                size_t name_len = eq ? (size_t)(eq - c) : 0;
+                bool callers = false;
+
+                if (!eq || strlen(c) + 1 <= max)
+                        continue;
+                for (char *const *e = envp; e && *e && !callers; e++)
+                        callers = strncmp(*e, c, name_len + 1) == 0;
+                for (size_t k = 0; k < pl->policy.n_env && !from; k++)
+                        if (strlen(pl->policy.env[k].name) == name_len && strncmp(pl->policy.env[k].name, c, name_len) == 0)
+                                from = &pl->policy.env[k];
+                if (!callers)
+                        diags_add(&pl->diags, DIAG_ERROR, from ? from->file : NULL, from ? from->line : 0,
+                                  "%s%.*s: %zu bytes with its name, over the kernel's limit of %zu for one variable "
+                                  "passed to a program", from ? "environment." : "", (int)name_len, c, strlen(c) + 1,
+                                  max);
+        }
+}
+
+static long long setting_or_default(const struct policy *p, enum policy_key k)
+{
+        return p->s[k].set ? p->s[k].i : policy_keys[k].def;
+}
+
+static void read_settings(struct plan *pl)
+{
+        const struct policy *p = &pl->policy;
+
+        pl->monitor.enabled = setting_or_default(p, K_MON_ENABLED) != 0;
+        pl->monitor.startup_sample_ms = setting_or_default(p, K_MON_STARTUP_SAMPLE_MS);
+        pl->monitor.sample_interval_ms = setting_or_default(p, K_MON_SAMPLE_INTERVAL_MS);
+        pl->monitor.log_samples = setting_or_default(p, K_MON_LOG_SAMPLES) != 0;
+        pl->release.interval_ms = setting_or_default(p, K_REL_INTERVAL_MS);
+        pl->release.min_free_kb = setting_or_default(p, K_REL_MIN_FREE_KB);
 }
 
 /* children = "clean": the helper that gives the programs the service
@@ -314,6 +397,7 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
         if (r < 0)
                 return r;
 
+        read_settings(pl);
         pl->allocator = choose_allocator(pl, o);
         if (pl->allocator) {
                 find_library(pl, o, o->describe ? PROBE_ALL : probe_needs(&pl->policy));
@@ -338,6 +422,7 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
                                 r = host_describe(pl, envp);
                         if (r < 0)
                                 return r;
+                        check_lengths(pl, envp);
                 }
         }
 
@@ -345,8 +430,10 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
         /* the policy's own on_error wins when it could be read, else allocsel.conf's */
         on_error = pl->policy.s[K_ON_ERROR].set ? pl->policy.s[K_ON_ERROR].s : pl->catalog.on_error;
         pl->refuse = pl->fallback && (o->strict || (on_error && strcmp(on_error, "fail") == 0));
-        if (pl->fallback)
+        if (pl->fallback) {
                 strv_free(&pl->changes);
+                pl->release.enabled = false;
+        }
         return 0;
 }
 
@@ -363,12 +450,3 @@ void plan_free(struct plan *pl)
         diags_free(&pl->diags);
 }
 
-long long plan_setting_int(const struct plan *pl, enum policy_key k, long long def)
-{
-        return pl->policy.s[k].set ? pl->policy.s[k].i : def;
-}
-
-bool plan_monitor_enabled(const struct plan *pl)
-{
-        return plan_setting_int(pl, K_MON_ENABLED, 1) != 0;
-}

@@ -1,4 +1,5 @@
-/* The policy schema: every key, its type and its range, in one table. */
+/* The policy schema: every key, its type, its range and, for the settings
+ * the plan reads as numbers (monitor, release), its default, in one table. */
 #include <limits.h>
 
 #include "policy.h"
@@ -46,11 +47,11 @@ const struct key_spec policy_keys[K__COUNT] = {
         [K_MI_LARGE_OS_PAGES]    = { "mimalloc", "large_os_pages", VK_BOOL, 0, 1, 0, 0, NULL },
         [K_PROFILE_HEAP]         = { "profile", "heap", VK_PATH, 0, 0, 0, 0, NULL },
         [K_PROFILE_HEAP_CHECK]   = { "profile", "heap_check", VK_CHOICE, 0, 0, 0, 0, heap_check_choices },
-        [K_MON_ENABLED]          = { "monitor", "enabled", VK_BOOL, 0, 1, 0, 0, NULL },
-        [K_MON_STARTUP_SAMPLE_MS] = { "monitor", "startup_sample_ms", VK_INT, 0, HOUR_MS, 0, 0, NULL },
-        [K_MON_SAMPLE_INTERVAL_MS] = { "monitor", "sample_interval_ms", VK_INT, 10, HOUR_MS, 0, 0, NULL },
+        [K_MON_ENABLED]          = { "monitor", "enabled", VK_BOOL, 0, 1, 0, 0, NULL, 1 },
+        [K_MON_STARTUP_SAMPLE_MS] = { "monitor", "startup_sample_ms", VK_INT, 0, HOUR_MS, 0, 0, NULL, 5000 },
+        [K_MON_SAMPLE_INTERVAL_MS] = { "monitor", "sample_interval_ms", VK_INT, 10, HOUR_MS, 0, 0, NULL, 1000 },
         [K_MON_LOG_SAMPLES]      = { "monitor", "log_samples", VK_BOOL, 0, 1, 0, 0, NULL },
         [K_REL_ENABLED]          = { "release", "enabled", VK_BOOL, 0, 1, 0, 0, NULL },
-        [K_REL_INTERVAL_MS]      = { "release", "interval_ms", VK_INT, 100, HOUR_MS, 0, 0, NULL },
-        [K_REL_MIN_FREE_KB]      = { "release", "min_free_kb", VK_INT, 0, 16LL << 20, 0, 0, NULL },
+        [K_REL_INTERVAL_MS]      = { "release", "interval_ms", VK_INT, 100, HOUR_MS, 0, 0, NULL, 1000 },
+        [K_REL_MIN_FREE_KB]      = { "release", "min_free_kb", VK_INT, 0, 16LL << 20, 0, 0, NULL, 65536 },
 };

@@ -32,6 +32,7 @@
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -80,11 +81,12 @@ HIDDEN bool trim_due(struct trim_state *st, long long program_ns, long long inte
 HIDDEN void trim_done(struct trim_state *st, long long cost_ns, bool gave_back_enough);
 
 /* "family=glibc,interval_ms=1000,min_free_kb=65536,pid=1234": 0 when it
- * names this process and an allocator the helper knows how to ask. */
+ * names this process and an allocator the helper knows how to ask. allocsel
+ * writes every field (the defaults are its key table's): none is optional. */
 HIDDEN int release_parse(const char *s, pid_t self, struct release_config *ret)
 {
-        long interval = 1000, pid = 0;
-        unsigned long long min_kb = 65536;
+        long interval = 0, pid = 0;
+        unsigned long long min_kb = ULLONG_MAX;
         int family = -1;
 
         while (s && *s) {

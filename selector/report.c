@@ -159,7 +159,7 @@ static const char *outcome(const struct plan *pl)
         return pl->refuse ? "refuse" : pl->fallback ? "fallback" : "run";
 }
 
-static void explain_text(const struct plan *pl)
+static void explain_text(const struct plan *pl, const struct strv *vars)
 {
         const struct setting *a = &pl->policy.s[K_ALLOCATOR];
 
@@ -176,10 +176,10 @@ static void explain_text(const struct plan *pl)
         if (pl->traits.version[0])
                 printf(" (version %s)", pl->traits.version);
         printf("\n");
-        printf("monitor:    %s\n", plan_monitor_enabled(pl) ? "on" : "off");
-        for (size_t i = 0; i < pl->changes.n; i++)
-                printf("%s%s%s\n", i ? "            " : "sets:       ", pl->changes.v[i],
-                       strchr(pl->changes.v[i], '=') ? "" : " (removed)");
+        printf("monitor:    %s\n", pl->monitor.enabled ? "on" : "off");
+        for (size_t i = 0; i < vars->n; i++)
+                printf("%s%s%s\n", i ? "            " : "sets:       ", vars->v[i],
+                       strchr(vars->v[i], '=') ? "" : " (removed)");
         for (size_t i = 0; i < pl->notes.n; i++)
                 printf("note:       %s\n", pl->notes.v[i]);
         for (size_t i = 0; i < pl->diags.n; i++) {
@@ -194,7 +194,7 @@ static void explain_text(const struct plan *pl)
                "start with the variables above");
 }
 
-static void explain_json(const struct plan *pl)
+static void explain_json(const struct plan *pl, const struct strv *vars)
 {
         printf("{\"service\":");
         json_string(stdout, pl->service);
@@ -209,9 +209,9 @@ static void explain_json(const struct plan *pl)
         json_string_or_null(stdout, pl->library);
         printf(",\"version\":");
         json_string(stdout, pl->traits.version);
-        printf(",\"monitor\":%s,\"set\":{", plan_monitor_enabled(pl) ? "true" : "false");
-        for (size_t i = 0, first = 1; i < pl->changes.n; i++) {
-                const char *c = pl->changes.v[i], *eq = strchr(c, '=');
+        printf(",\"monitor\":%s,\"set\":{", pl->monitor.enabled ? "true" : "false");
+        for (size_t i = 0, first = 1; i < vars->n; i++) {
+                const char *c = vars->v[i], *eq = strchr(c, '=');
                 char *name = strndup(c, eq ? (size_t)(eq - c) : strlen(c));
 
                 printf("%s", first ? "" : ",");
@@ -245,16 +245,19 @@ static void explain_json(const struct plan *pl)
 
 int report_explain(const struct plan_options *o, const char *service, bool json, char *const *envp)
 {
+        struct strv vars = { 0 };
         struct plan pl;
 
-        if (plan_make(&pl, o, service, envp) < 0) {
+        /* the program's PID is bound at its start: shown as PID here */
+        if (plan_make(&pl, o, service, envp) < 0 || plan_variables(&pl, 0, &vars) < 0) {
                 fprintf(stderr, "allocsel: out of memory\n");
                 return 1;
         }
         if (json)
-                explain_json(&pl);
+                explain_json(&pl, &vars);
         else
-                explain_text(&pl);
+                explain_text(&pl, &vars);
+        strv_free(&vars);
         plan_free(&pl);
         return 0;
 }

@@ -126,3 +126,13 @@ int strv_split(struct strv *sv, const char *s, const char *seps)
         }
         return 0;
 }
+
+const char *env_lookup(char *const *list, const char *name)
+{
+        size_t len = strlen(name);
+
+        for (char *const *e = list; e && *e; e++)
+                if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
+                        return *e + len + 1;
+        return NULL;
+}

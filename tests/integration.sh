@@ -292,6 +292,52 @@ expect_eq "--check prints FILE:LINE: message" \
 rm "$pd/broken.conf"
 run --check; expect_eq "--check of all valid policies exits 0" 0 "$rc"; [ "$rc" = 0 ] || echo "$err"
 
+echo "# values the kernel would refuse at exec: reported, and never keeping the program from starting"
+big=$(head -c 140000 /dev/zero | tr '\0' x)
+printf 'allocator = "jemalloc";\nenvironment = { BIG = "%s"; };\n' "$big" | policy huge
+run --check huge
+expect_eq "--check: a 140000-byte environment value is an error" 1 "$rc"
+expect_has "--check: ...naming file, line and variable" \
+        "huge.conf:2: environment.BIG: 140005 bytes with its name, over the kernel's limit of 131072" "$err"
+run huge "$probe" ALLOCSEL_ALLOCATOR BIG
+expect_eq "a 140000-byte environment value: the program still starts" 0 "$rc"
+expect_eq "...with the environment untouched" "(unset) (unset)" "$(value env.ALLOCSEL_ALLOCATOR) $(value env.BIG)"
+run --strict huge true
+expect_eq "...and --strict refuses it like any policy error" 78 "$rc"
+rm "$pd/huge.conf"
+long=$(head -c 131050 /dev/zero | tr '\0' y)
+run_capture env LD_PRELOAD="$long" "$allocsel" --strict --policy-dir "$pd" je "$probe" ALLOCSEL_ALLOCATOR
+expect_eq "a caller's 131050-byte LD_PRELOAD plus the library: the program starts (even --strict)" 0 "$rc"
+expect_eq "...with the environment untouched" "(unset)" "$(value env.ALLOCSEL_ALLOCATOR)"
+expect_has "...saying why" "je: policy not applied, environment untouched: LD_PRELOAD would be 131105 bytes" "$err"
+# over ARG_MAX (a quarter of a 512 KiB stack) only with the policy's variables: retried untouched
+printf 'environment = { PAD = "%s"; };\n' "$(head -c 12000 /dev/zero | tr '\0' p)" | policy e2big
+run_capture env -i PATH=/usr/bin:/bin $(for i in $(seq 62); do printf 'V%02d=%s ' "$i" "$(head -c 1995 /dev/zero | tr '\0' v)"; done) \
+        bash -c 'ulimit -s 512 && exec "$@"' _ "$allocsel" --policy-dir "$pd" e2big "$probe" PAD
+expect_eq "over ARG_MAX with the policy's variables: the program starts" 0 "$rc"
+expect_eq "...with the environment untouched" "(unset)" "$(value env.PAD)"
+expect_has "...saying why" "e2big: policy not applied, environment untouched: the environment with the policy's variables is over" "$err"
+rm "$pd/e2big.conf"
+
+echo "# records on stderr are one line each"
+printf 'environment = { X = "a\\nb\\x1bc"; };\n' | policy ctrl
+run --no-monitor ctrl true
+expect_eq "control characters in a record are escaped: one line" 1 "$(grep -c . <<<"$err")"
+expect_has "...written as \\n and \\xHH" 'X=a\nb\x1bc' "$err"
+rm "$pd/ctrl.conf"
+
+echo "# allocsel as PID 1 of a PID namespace, no journal"
+if [ "$is_root" = yes ]; then
+        run_capture unshare -pf --mount-proc "$allocsel" --policy-dir "$pd" je /usr/bin/python3 -c '
+import os
+print(os.getpid(), open("/proc/1/task/1/children").read().strip() or "none", len([p for p in os.listdir("/proc") if p.isdigit()]))'
+        expect_eq "PID 1: no monitor, no child, no other process" "1 none 1" "$out"
+        expect_has "PID 1: the started record on stderr" "je: started /usr/bin/python3" "$err"
+        expect_not_has "PID 1: ...and no complaint" "could not be started" "$err"
+else
+        skip "PID 1 of a PID namespace" "unshare -p needs root"
+fi
+
 echo "# programs a preload cannot reach"
 run je "$build/tests/static-true"
 expect_eq "static program runs" 0 "$rc"

@@ -33,12 +33,12 @@ stop_journald() {
 }
 
 # journal_wait FIELD=VALUE COUNT: waits (up to 10 s) until COUNT records
-# match, then prints them as JSON lines.
+# match, then prints them as JSON lines (--all: fields over 4 KiB too).
 journal_wait() {
         local records
         for _ in $(seq 200); do
                 journalctl --sync 2>/dev/null
-                records=$(journalctl -o json --no-pager "$1" 2>/dev/null)
+                records=$(journalctl -o json --all --no-pager "$1" 2>/dev/null)
                 if [ "$(grep -c . <<<"$records")" -ge "$2" ] && [ -n "$records" ]; then
                         printf '%s\n' "$records"
                         return 0
@@ -133,6 +133,61 @@ journal_tests() {
         else
                 skip "journal: the helper under valgrind" "sanitizer build or no valgrind"
         fi
+
+        echo "# journal: records of any size arrive whole"
+        {
+                printf 'allocator = "jemalloc";\nenvironment = {\n'
+                for i in $(seq 25); do printf '  V%02d = "%d";\n' "$i" "$i"; done
+                printf '};\n'
+        } >"$pd/$svc-many.conf"
+        chmod 644 "$pd/$svc-many.conf"
+        run "$svc-many" true
+        rec=$(journal_wait "ALLOCSEL_SERVICE=$svc-many" 1 | head -1)
+        expect_has "journal: 25 environment entries: the record keeps its MESSAGE" "$svc-many: started /usr/bin/true" \
+                "$(jfield "$rec" MESSAGE)"
+        expect_eq "journal: ...every variable in ALLOCSEL_SET (25, LD_PRELOAD, 2 ALLOCSEL_*)" 28 \
+                "$(jfield "$rec" ALLOCSEL_SET | grep -c =)"
+        expect_has "journal: ...LD_PRELOAD among them" "LD_PRELOAD=$jemalloc" "$(jfield "$rec" ALLOCSEL_SET)"
+        expect_has "journal: ...ALLOCSEL_ALLOCATOR among them" "ALLOCSEL_ALLOCATOR=jemalloc" "$(jfield "$rec" ALLOCSEL_SET)"
+        big=$(head -c 131000 /dev/zero | tr '\0' b)
+        printf 'allocator = "jemalloc";\nenvironment = { BIG = "%s"; };\n' "$big" >"$pd/$svc-big.conf"
+        chmod 644 "$pd/$svc-big.conf"
+        run "$svc-big" true
+        expect_eq "journal: a 131000-byte variable: the program runs" 0 "$rc"
+        # (the record is too long for an argument: python reads it from a file)
+        journal_wait "ALLOCSEL_SERVICE=$svc-big" 1 | head -1 >"$work/big.json"
+        expect_eq "journal: ...its record arrives with a MESSAGE over 128 KiB and the whole variable" "True True" \
+                "$(python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))
+print(len(r.get("MESSAGE") or "") > 131072, "BIG=" + "b" * 131000 in r.get("ALLOCSEL_SET", []))' "$work/big.json" 2>&1 | cut -c1-200)"
+        printf 'jemalloc = { narenas = 0; };\n' >"$pd/$svc-fbexec.conf"
+        chmod 644 "$pd/$svc-fbexec.conf"
+        run "$svc-fbexec" "$work/not-a-program"
+        expect_eq "journal: fallback then a failed exec: 126" 126 "$rc"
+        rec=$(journal_wait "ALLOCSEL_SERVICE=$svc-fbexec" 1 | head -1)
+        expect_eq "journal: ...the fallback record still arrives" \
+                "$(sed -n 's/.*MESSAGE_ID_FALLBACK *"\(.*\)"/\1/p' "$top/include/messages.h")" "$(jfield "$rec" MESSAGE_ID)"
+        # more fields than journald takes in one entry: on stderr, not lost
+        for i in $(seq 1100); do printf 'ALLOCSEL_SET=V%d=1\0' "$i"; done >"$work/wide.record"
+        printf 'ALLOCSEL_SERVICE=%s\0PRIORITY=6\0MESSAGE=%s: wide record\0' "$svc-wide" "$svc-wide" >>"$work/wide.record"
+        run_capture "$build/allocsel-monitor" --record=3 --announce 3<"$work/wide.record"
+        expect_has "journal: a record journald cannot take goes to stderr" "allocsel: $svc-wide: wide record" "$err"
+        rm -f "$pd/$svc-many.conf" "$pd/$svc-big.conf" "$pd/$svc-fbexec.conf"
+
+        echo "# journal: allocsel as PID 1 of a PID namespace (containers)"
+        cp "$pd/je.conf" "$pd/$svc-pid1.conf"
+        run_capture unshare -pf --mount-proc "$allocsel" --policy-dir "$pd" "$svc-pid1" /usr/bin/python3 -c '
+import os
+print(os.getpid())
+print(open("/proc/1/task/1/children").read().strip() or "none")
+print(len([p for p in os.listdir("/proc") if p.isdigit()]))'
+        expect_eq "PID 1: the program runs as PID 1, with no child and no other process" "1
+none
+1" "$out"
+        rec=$(journal_wait "ALLOCSEL_SERVICE=$svc-pid1" 1 | head -1)
+        expect_eq "PID 1: the started record arrives" \
+                "$(sed -n 's/.*MESSAGE_ID_STARTED *"\(.*\)"/\1/p' "$top/include/messages.h")" "$(jfield "$rec" MESSAGE_ID)"
+        expect_eq "PID 1: ...and says no monitor watches" "" "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
+        rm -f "$pd/$svc-pid1.conf"
 
         # No helper to hand the event to: it must reach stderr, not vanish.
         mkdir -m 755 "$work/lonely"

@@ -6,7 +6,7 @@ record() {
         local n=$1 records; shift
         for _ in $(seq 200); do
                 journalctl --sync 2>/dev/null
-                records=$(journalctl -o json --no-pager "$@" 2>/dev/null)
+                records=$(journalctl -o json --all --no-pager "$@" 2>/dev/null)
                 if [ "$(grep -c . <<<"$records")" -ge "$n" ] && [ -n "$records" ]; then
                         sed -n "${n}p" <<<"$records"
                         return 0
@@ -38,7 +38,7 @@ gone_within() {
 }
 
 monitor_tests() {
-        local svc="mon-$$-$RANDOM" eater="$build/tests/eater" pid rec mon rss peak fds anon
+        local svc="mon-$$-$RANDOM" eater="$build/tests/eater" pid rec mon rss peak fds anon age
         cat > "$pd/$svc.conf" <<EOF2
 allocator = "jemalloc";
 monitor = { startup_sample_ms = 2500; sample_interval_ms = 100; log_samples = true; };
@@ -91,6 +91,11 @@ EOF2
                 || fail "monitor: exit event last RSS" "$rec"
         [ "$(jfield "$rec" ALLOCSEL_LIFETIME_MS)" -ge 4000 ] && pass "monitor: exit event lifetime" \
                 || fail "monitor: exit event lifetime" "$rec"
+        # samples a twentieth of the age apart: 200 ms at 4 s (the margin is for a loaded machine)
+        age=$(jfield "$rec" ALLOCSEL_SAMPLE_AGE_MS)
+        [ -n "$age" ] && [ "$age" -ge 0 ] && [ "$age" -le 600 ] \
+                && pass "monitor: exit event says how old its last sample is ($age ms)" \
+                || fail "monitor: exit event says how old its last sample is" "$rec"
         record 3 "ALLOCSEL_SERVICE=$svc" "MESSAGE_ID=$(msgid SAMPLE)" >/dev/null \
                 && pass "monitor: log_samples logs RSS over time" || fail "monitor: log_samples logs RSS over time"
 
@@ -119,9 +124,36 @@ EOF2
         echo "# the monitor: quick exits, preloads that did not take, --no-monitor"
         cp "$pd/$svc.conf" "$pd/$svc-quick.conf"
         "$allocsel" --policy-dir "$pd" "$svc-quick" "$eater" 0 0 0 >/dev/null 2>&1
-        record 1 "ALLOCSEL_SERVICE=$svc-quick" "MESSAGE_ID=$(msgid EXITED)" >/dev/null \
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc-quick" "MESSAGE_ID=$(msgid EXITED)") \
                 && pass "monitor: exit logged for a program that ends at once" \
                 || fail "monitor: exit logged for a program that ends at once"
+        rss=$(jfield "$rec" ALLOCSEL_RSS_KB)
+        if [ -z "$rss" ]; then
+                expect_has "monitor: ended before the first sample: no RSS, and the record says so" \
+                        "before its memory could be sampled" "$(jfield "$rec" MESSAGE)"
+        else
+                [ "$rss" -gt 0 ] && pass "monitor: a quick exit's RSS is a real sample ($rss KiB)" \
+                        || fail "monitor: a quick exit's RSS is never 0" "$rec"
+        fi
+        # peaks after one second (after a sample a second apart) and frees its
+        # memory before the end: the peak is in the exit record all the same
+        # (VmHWM, sampled often while the program is young)
+        # (the default sample_interval_ms of 1000)
+        printf 'allocator = "jemalloc";\n' >"$pd/$svc-late.conf"
+        chmod 644 "$pd/$svc-late.conf"
+        "$allocsel" --policy-dir "$pd" "$svc-late" /usr/bin/python3 -c '
+import time
+time.sleep(1.05)
+b = b"x" * (200 << 20)
+time.sleep(0.1)
+del b
+time.sleep(0.1)' >/dev/null 2>&1
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc-late" "MESSAGE_ID=$(msgid EXITED)")
+        peak=$(jfield "$rec" ALLOCSEL_PEAK_RSS_KB) rss=$(jfield "$rec" ALLOCSEL_RSS_KB)
+        [ "${peak:-0}" -ge $((200 * 1024)) ] && pass "monitor: a short program's late peak is in its exit record ($peak KiB)" \
+                || fail "monitor: a short program's late peak is in its exit record" "$rec"
+        [ "${rss:-999999}" -lt $((100 * 1024)) ] && pass "monitor: ...and its last RSS is after the memory was freed ($rss KiB)" \
+                || fail "monitor: ...and its last RSS is after the memory was freed" "$rec"
         cp "$eater" "$work/eater-suid"; chmod 4755 "$work/eater-suid"
         cp "$pd/$svc.conf" "$pd/$svc-suid.conf"
         "$allocsel" --policy-dir "$pd" "$svc-suid" "$work/eater-suid" 1 3500 >/dev/null 2>&1
@@ -165,8 +197,10 @@ $(jfield "$(record 1 "ALLOCSEL_SERVICE=$svc-ign" "MESSAGE_ID=$(msgid STARTED)")"
         echo "# the monitor without a pidfd: /proc polling and the PID-reuse guard"
         "$eater" 0 600 0 >/dev/null &
         pid=$!
-        "$build/allocsel-monitor" --watch="$pid" --startup-ms=100 --interval-ms=50 -- \
-                "ALLOCSEL_SERVICE=$svc-poll" "ALLOCSEL_PID=$pid" "MESSAGE=x" "SYSLOG_IDENTIFIER=allocsel" &
+        # the record allocsel hands over: NUL-terminated fields in a file
+        printf '%s\0' "ALLOCSEL_SERVICE=$svc-poll" "ALLOCSEL_PID=$pid" "MESSAGE=x" "SYSLOG_IDENTIFIER=allocsel" \
+                >"$work/poll.record"
+        "$build/allocsel-monitor" --record=3 --watch="$pid" --startup-ms=100 --interval-ms=50 3<"$work/poll.record" &
         mon=$!
         wait "$pid"
         gone_within 1000 "$mon" && pass "monitor (polling): notices the exit within a second" \
@@ -175,8 +209,9 @@ $(jfield "$(record 1 "ALLOCSEL_SERVICE=$svc-ign" "MESSAGE_ID=$(msgid STARTED)")"
         [ "$(jfield "$rec" ALLOCSEL_LIFETIME_MS)" -ge 600 ] && pass "monitor (polling): exit logged" \
                 || fail "monitor (polling): exit logged" "$rec"
         sleep 30 & pid=$!
-        "$build/allocsel-monitor" --watch="$pid" --start-ticks=1 --startup-ms=100000 -- \
-                "ALLOCSEL_SERVICE=$svc-reuse" "MESSAGE=x" &
+        printf '%s\0' "ALLOCSEL_SERVICE=$svc-reuse" "MESSAGE=x" >"$work/reuse.record"
+        "$build/allocsel-monitor" --record=3 --watch="$pid" --start-ticks=1 --startup-ms=100000 --interval-ms=1000 \
+                3<"$work/reuse.record" &
         mon=$!
         gone_within 1000 "$mon" && pass "monitor (polling): a PID with another start time is not the program" \
                 || fail "monitor (polling): a PID with another start time is not the program"

@@ -17,7 +17,7 @@ static void test_names_this_process(void **state)
         assert_int_equal(c.family, RELEASE_TCMALLOC);
         assert_int_equal(c.interval_ms, 250);
         assert_true(c.min_free_bytes == 1024ULL * 1024);
-        assert_int_equal(release_parse("family=glibc,pid=42", 42, &c), 0);
+        assert_int_equal(release_parse("family=glibc,interval_ms=1000,min_free_kb=0,pid=42", 42, &c), 0);
         assert_int_equal(c.family, RELEASE_GLIBC);
 }
 
@@ -39,10 +39,10 @@ static void test_family_required(void **state)
 
         (void)state;
         assert_int_equal(release_parse("interval_ms=250,min_free_kb=1024,pid=42", 42, &c), -1);
-        assert_int_equal(release_parse("family=jemalloc,pid=42", 42, &c), -1);
-        assert_int_equal(release_parse("family=glibcx,pid=42", 42, &c), -1);
-        assert_int_equal(release_parse("family=,pid=42", 42, &c), -1);
-        assert_int_equal(release_parse("family=tcmalloc,family=bogus,pid=42", 42, &c), -1);
+        assert_int_equal(release_parse("family=jemalloc,interval_ms=250,min_free_kb=1,pid=42", 42, &c), -1);
+        assert_int_equal(release_parse("family=glibcx,interval_ms=250,min_free_kb=1,pid=42", 42, &c), -1);
+        assert_int_equal(release_parse("family=,interval_ms=250,min_free_kb=1,pid=42", 42, &c), -1);
+        assert_int_equal(release_parse("family=tcmalloc,family=bogus,interval_ms=250,min_free_kb=1,pid=42", 42, &c), -1);
 }
 
 static void test_malformed(void **state)
@@ -50,15 +50,16 @@ static void test_malformed(void **state)
         struct release_config c = { 0 };
 
         (void)state;
-        assert_int_equal(release_parse("family=glibc,interval_ms=2x,pid=42", 42, &c), -1);
-        assert_int_equal(release_parse("family=glibc,interval_ms=5,pid=42", 42, &c), -1);
-        assert_int_equal(release_parse("family=glibc,interval_ms=99999999,pid=42", 42, &c), -1);
-        assert_int_equal(release_parse("family=glibc,min_free_kb=-1,pid=42", 42, &c), -1);
-        assert_int_equal(release_parse("family=glibc,bogus=1,pid=42", 42, &c), -1);
-        assert_int_equal(release_parse("family=glibc,pid=42,", 42, &c), 0);
-        assert_int_equal(release_parse("family=glibc,pid=42", 42, &c), 0); /* defaults */
-        assert_int_equal(c.interval_ms, 1000);
-        assert_true(c.min_free_bytes == 65536ULL * 1024);
+        assert_int_equal(release_parse("family=glibc,interval_ms=2x,min_free_kb=1,pid=42", 42, &c), -1);
+        assert_int_equal(release_parse("family=glibc,interval_ms=5,min_free_kb=1,pid=42", 42, &c), -1);
+        assert_int_equal(release_parse("family=glibc,interval_ms=99999999,min_free_kb=1,pid=42", 42, &c), -1);
+        assert_int_equal(release_parse("family=glibc,interval_ms=250,min_free_kb=-1,pid=42", 42, &c), -1);
+        assert_int_equal(release_parse("family=glibc,interval_ms=250,min_free_kb=1,bogus=1,pid=42", 42, &c), -1);
+        assert_int_equal(release_parse("family=glibc,interval_ms=250,min_free_kb=1,pid=42,", 42, &c), 0);
+        /* every field is required: the defaults are allocsel's, written out */
+        assert_int_equal(release_parse("family=glibc,pid=42", 42, &c), -1);
+        assert_int_equal(release_parse("family=glibc,interval_ms=250,pid=42", 42, &c), -1);
+        assert_int_equal(release_parse("family=glibc,min_free_kb=1,pid=42", 42, &c), -1);
 }
 
 /* tick: advances the program's CPU clock by used_ms over one interval */

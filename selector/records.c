@@ -1,0 +1,81 @@
+/* The started, fallback and refused records, from the plan. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "messages.h"
+#include "records.h"
+
+static void common_fields(struct event *ev, const struct plan *pl, const char *id, int priority,
+                          const char *program)
+{
+        event_add(ev, "MESSAGE_ID=%s", id);
+        event_add(ev, "PRIORITY=%d", priority);
+        event_add(ev, "SYSLOG_IDENTIFIER=allocsel");
+        event_add(ev, "ALLOCSEL_SERVICE=%s", pl->service);
+        if (program)
+                event_add(ev, "ALLOCSEL_PROGRAM=%s", program);
+}
+
+static void policy_files_field(struct event *ev, const struct plan *pl)
+{
+        char *files = strv_join(&pl->policy.files, ' ');
+
+        if (!files) {
+                ev->error = -ENOMEM;
+                return;
+        }
+        event_add(ev, "ALLOCSEL_POLICY_FILES=%s", files[0] ? files : "(none)");
+        free(files);
+}
+
+int record_started(struct event *ev, const struct plan *pl, const char *program, pid_t pid,
+                   const struct strv *vars, const char *preload_skipped)
+{
+        const char *lib = pl->library ? pl->library : "(none)";
+        char *joined = strv_join(vars, ' ');
+
+        memset(ev, 0, sizeof(*ev));
+        common_fields(ev, pl, MESSAGE_ID_STARTED, preload_skipped ? 4 : 6, program);
+        event_add(ev, "ALLOCSEL_ALLOCATOR=%s", pl->allocator->name);
+        event_add(ev, "ALLOCSEL_LIBRARY=%s", lib);
+        event_add(ev, "ALLOCSEL_PID=%d", (int)pid);
+        policy_files_field(ev, pl);
+        /* ALLOCSEL_SET repeats, one per variable, as journal fields may */
+        for (size_t i = 0; i < vars->n; i++)
+                event_add(ev, "ALLOCSEL_SET=%s", vars->v[i]);
+        if (preload_skipped) {
+                event_add(ev, "ALLOCSEL_PRELOAD_SKIPPED=%s", preload_skipped);
+                event_add(ev, "MESSAGE=%s: not preloading %s, environment untouched: %s", pl->service, lib,
+                          preload_skipped);
+        } else if (joined) {
+                event_add(ev, "MESSAGE=%s: started %s with %s (%s): %s", pl->service, program,
+                          pl->allocator->name, lib, joined[0] ? joined : "no variables set");
+        }
+        if (!joined && !ev->error)
+                ev->error = -ENOMEM;
+        free(joined);
+        return ev->error;
+}
+
+int record_fallback(struct event *ev, const struct plan *pl, const char *program, bool refused,
+                    const char *why)
+{
+        const struct diag *first = why ? NULL : diags_first(&pl->diags, DIAG_ERROR);
+        size_t errors = why ? 1 : diags_count(&pl->diags, DIAG_ERROR);
+        char *reason = first ? diag_format(first) : NULL;
+
+        memset(ev, 0, sizeof(*ev));
+        why = why ? why : reason ? reason : "unknown error";
+        common_fields(ev, pl, refused ? MESSAGE_ID_REFUSED : MESSAGE_ID_FALLBACK, refused ? 3 : 4, program);
+        event_add(ev, "ALLOCSEL_REASON=%s", why);
+        if (first && first->file)
+                event_add(ev, "ALLOCSEL_POLICY_FILE=%s", first->file);
+        if (first && first->line > 0)
+                event_add(ev, "ALLOCSEL_POLICY_LINE=%d", first->line);
+        event_add(ev, "MESSAGE=%s: %s: %s%s", pl->service,
+                  refused ? "refusing to start" : "policy not applied, environment untouched", why,
+                  errors > 1 ? " (and more: run allocsel --check)" : "");
+        free(reason);
+        return ev->error;
+}
