@@ -56,13 +56,17 @@ static int watch_args(struct strv *argv, const struct monitor_settings *watch, c
         return r;
 }
 
-static int helper_argv(struct strv *argv, bool to_journal)
+static int helper_argv(struct strv *argv, const struct monitor_settings *watch, const char *library, bool pidfd,
+                       bool to_journal)
 {
         char *path = NULL;
         int r = helper_path(&path);
 
         if (r == 0)
                 r = strv_push_owned(argv, path);
+        /* first, so that "allocsel-monitor --watch=PID" finds it in ps */
+        if (r == 0 && watch)
+                r = watch_args(argv, watch, library, pidfd);
         if (r == 0)
                 r = strv_pushf(argv, "--record=%d", HELPER_RECORD_FD);
         if (r == 0 && to_journal)
@@ -88,9 +92,7 @@ static int start_helper(struct announcement *a, const struct monitor_settings *w
         /* kernels before 5.3 have no pidfd: the monitor polls /proc instead */
         if (watch)
                 fds[1] = pidfd_open_portable(getpid());
-        r = helper_argv(&argv, a->to_journal);
-        if (r == 0 && watch)
-                r = watch_args(&argv, watch, library, fds[1] >= 0);
+        r = helper_argv(&argv, watch, library, fds[1] >= 0, a->to_journal);
         if (r == 0)
                 r = helper_start(&a->helper, &argv, fds, fds[1] >= 0 ? 2 : 1, when_to_start(exec_follows));
         if (fds[1] >= 0)
@@ -137,7 +139,7 @@ void announce_withdraw(struct announcement *a)
 
         helper_cancel(&a->helper);
         /* a fallback the waiting helper would have sent: sent now instead */
-        if (relog && (helper_argv(&argv, true) < 0 ||
+        if (relog && (helper_argv(&argv, NULL, NULL, false, true) < 0 ||
                       helper_start(&now, &argv, &a->record_fd, 1, when_to_start(false)) < 0))
                 event_print(a->record, STDERR_FILENO);
         strv_free(&argv);

@@ -260,9 +260,6 @@ static int find_children_library(struct plan *pl, const struct plan_options *o)
         return 0;
 }
 
-/* The kernel refuses to exec with a longer "NAME=value" (MAX_ARG_STRLEN). */
-#define EXEC_STRING_MAX ((size_t)128 * 1024)
-
 /* Last: every variable allocsel changes, with its value from before. */
 static int add_children_spec(struct plan *pl, char *const *envp)
 {
@@ -275,7 +272,7 @@ static int add_children_spec(struct plan *pl, char *const *envp)
         r = children_spec_encode(getpid(), pl->changes.v, envp, &spec);
         if (r < 0)
                 return r;
-        if (strlen(CHILDREN_VAR "=") + strlen(spec) >= EXEC_STRING_MAX)
+        if (strlen(CHILDREN_VAR "=") + strlen(spec) + 1 > env_string_max())
                 diags_add(&pl->diags, DIAG_ERROR, s->file, s->line,
                           "children: the values to restore make %s longer than the kernel passes "
                           "to a program (128 KiB)", CHILDREN_VAR);

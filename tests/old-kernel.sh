@@ -49,7 +49,12 @@ for mode in "" --no-vm-clone; do
         done
         [ -n "$mon" ] && pass "$name: the monitor starts" || fail "$name: the monitor starts" "$(cat "$work/err")"
         cmdline=$(tr '\0' ' ' <"/proc/$mon/cmdline" 2>/dev/null)
-        fds=$(ls -l "/proc/$mon/fd" 2>/dev/null | awk 'NR > 1 {print $NF}' | tr '\n' ' ')
+        # once it has read the record allocsel handed it (descriptor 3)
+        for _ in $(seq 200); do
+                fds=$(ls -l "/proc/$mon/fd" 2>/dev/null | awk 'NR > 1 {print $NF}' | tr '\n' ' ')
+                [ "$fds" = "/dev/null /dev/null $work/err " ] && break
+                sleep 0.01
+        done
         expect_not_has "$name: the monitor watches without a pidfd" "--pidfd" "$cmdline"
         expect_has "... and with the program's start time (the guard against PID reuse)" "--start-ticks=" "$cmdline"
         expect_eq "$name: the monitor holds only /dev/null and its log channel" \
