@@ -18,4 +18,9 @@
 int conf_read_trusted(const char *path, const char *shown, unsigned trust_flags, config_t *cfg,
                       struct conf_scan *ret_scan, struct diags *d);
 
+/* The same for name below dirfd, a policy directory trusted_dir_open()
+ * opened as dir (the directory is not walked again). */
+int conf_read_trusted_at(int dirfd, const char *dir, const char *name, const char *shown, unsigned trust_flags,
+                         config_t *cfg, struct conf_scan *ret_scan, struct diags *d);
+
 #endif

@@ -27,6 +27,10 @@ int trusted_open_flags(const char *path, unsigned flags, int *ret_fd, char **ret
  * the path checked is exactly the one to hand to ld.so. */
 int trusted_path(const char *path, bool check_owner, char **ret_why);
 
+/* name below dirfd, a directory trusted_dir_open() opened as dir: the same
+ * checks as trusted_open_flags(dir/name), without walking dir again. */
+int trusted_open_at(int dirfd, const char *dir, const char *name, unsigned flags, int *ret_fd, char **ret_why);
+
 /* A directory, opened O_RDONLY|O_DIRECTORY (a policy directory): as the
  * holder of trusted files, it may not be writable by others even if sticky. */
 int trusted_dir_open(const char *path, bool check_owner, int *ret_fd, char **ret_why);

@@ -1,5 +1,6 @@
 /* Secure open, then libconfig: every parse error names the file and line. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,16 +86,15 @@ static int prescan(const char *path, const char *text, struct conf_scan *scan, s
         return 0;
 }
 
-int conf_read_trusted(const char *path, const char *shown, unsigned trust_flags, config_t *cfg,
-                      struct conf_scan *ret_scan, struct diags *d)
+/* After trusted_open*(): r, fd and why are what it returned; dangling says
+ * whether the name exists as a link to nothing. */
+static int read_opened(int r, int fd, char *why, bool dangling, const char *shown, config_t *cfg,
+                       struct conf_scan *ret_scan, struct diags *d)
 {
-        char *why = NULL, *text = NULL;
-        struct stat st;
-        int fd, r;
+        char *text = NULL;
 
-        r = trusted_open_flags(path, trust_flags, &fd, &why);
         /* missing is fine (no policy); a link to nowhere is a mistake */
-        if (r == -ENOENT && lstat(path, &st) == 0) {
+        if (r == -ENOENT && dangling) {
                 diags_add(d, DIAG_ERROR, shown, 0, "is a dangling symbolic link");
                 return -ENOLINK;
         }
@@ -131,4 +131,27 @@ int conf_read_trusted(const char *path, const char *shown, unsigned trust_flags,
         }
         free(text);
         return r;
+}
+
+int conf_read_trusted(const char *path, const char *shown, unsigned trust_flags, config_t *cfg,
+                      struct conf_scan *ret_scan, struct diags *d)
+{
+        char *why = NULL;
+        struct stat st;
+        int fd = -1, r;
+
+        r = trusted_open_flags(path, trust_flags, &fd, &why);
+        return read_opened(r, fd, why, r == -ENOENT && lstat(path, &st) == 0, shown, cfg, ret_scan, d);
+}
+
+int conf_read_trusted_at(int dirfd, const char *dir, const char *name, const char *shown, unsigned trust_flags,
+                         config_t *cfg, struct conf_scan *ret_scan, struct diags *d)
+{
+        char *why = NULL;
+        struct stat st;
+        int fd = -1, r;
+
+        r = trusted_open_at(dirfd, dir, name, trust_flags, &fd, &why);
+        return read_opened(r, fd, why, r == -ENOENT && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0,
+                           shown, cfg, ret_scan, d);
 }

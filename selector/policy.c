@@ -135,9 +135,10 @@ static void close_dirs(const struct policy_search *s, int *fds)
         free(fds);
 }
 
-/* The first directory's entry wins; a mask there means "none". */
+/* The first directory's entry wins; a mask there means "none". The
+ * directory it was found in is *ret_index. */
 static int locate_each(const struct policy_search *s, const int *fds, const char *name, char **ret_path,
-                       struct diags *d)
+                       size_t *ret_index, struct diags *d)
 {
         for (size_t i = 0; i < s->dirs->n; i++) {
                 int r;
@@ -147,6 +148,7 @@ static int locate_each(const struct policy_search *s, const int *fds, const char
                 r = locate_in(fds[i], s->dirs->v[i], name, s, ret_path, d);
                 if (r == -ENOENT)
                         continue;
+                *ret_index = i;
                 return r == 1 ? -ENOENT : r;
         }
         return -ENOENT;
@@ -156,9 +158,11 @@ int policy_locate(const struct policy_search *s, const char *name, char **ret_pa
 {
         int *fds = open_dirs(s, d), r;
 
+        size_t i;
+
         if (!fds)
                 return -ENOMEM;
-        r = locate_each(s, fds, name, ret_path, d);
+        r = locate_each(s, fds, name, ret_path, &i, d);
         close_dirs(s, fds);
         return r;
 }
@@ -584,17 +588,27 @@ static void apply_group(const struct apply_ctx *ctx, const config_setting_t *gro
         }
 }
 
-/* Reads open_path; messages and the policy name it as shown (a candidate
- * is shown as the file it would be installed as). */
-static int apply_file(struct policy *p, const char *open_path, const char *shown, unsigned trust_flags,
-                      struct diags *d)
+/* Where a file is read from: a path, or a name below a checked directory. */
+struct source {
+        int dirfd;              /* -1: path */
+        const char *dir;
+        const char *path;       /* or the name below dirfd */
+        const char *shown;      /* for messages and the policy (a candidate: the
+                                   file it would be installed as) */
+        unsigned trust_flags;
+};
+
+static int apply_file(struct policy *p, const struct source *src, struct diags *d)
 {
         struct apply_ctx ctx = { p, NULL, NULL, d };
+        const char *shown = src->shown;
         struct conf_scan scan;
         config_t cfg;
         int r;
 
-        r = conf_read_trusted(open_path, shown, trust_flags, &cfg, &scan, d);
+        r = src->dirfd >= 0 ?
+            conf_read_trusted_at(src->dirfd, src->dir, src->path, shown, src->trust_flags, &cfg, &scan, d) :
+            conf_read_trusted(src->path, shown, src->trust_flags, &cfg, &scan, d);
         if (r < 0)
                 return r;
         r = strv_push(&p->files, shown);
@@ -610,7 +624,9 @@ static int apply_file(struct policy *p, const char *open_path, const char *shown
 
 int policy_apply_file(struct policy *p, const char *path, bool check_owner, struct diags *d)
 {
-        return apply_file(p, path, path, check_owner ? TRUST_OWNER : 0, d);
+        const struct source src = { -1, NULL, path, path, check_owner ? TRUST_OWNER : 0 };
+
+        return apply_file(p, &src, d);
 }
 
 char *policy_destination(const struct strv *dirs, const char *name)
@@ -626,11 +642,12 @@ static int apply_candidate(struct policy *p, const struct policy_search *s, cons
                            struct diags *d)
 {
         char *shown = policy_destination(s->dirs, name);
+        struct source src = { -1, NULL, s->candidate, shown, (s->check_owner ? TRUST_OWNER : 0) | TRUST_STICKY_HOLDER };
         int r;
 
         if (!shown)
                 return -ENOMEM;
-        r = apply_file(p, s->candidate, shown, (s->check_owner ? TRUST_OWNER : 0) | TRUST_STICKY_HOLDER, d);
+        r = apply_file(p, &src, d);
         if (r == -ENOENT)
                 diags_add(d, DIAG_ERROR, shown, 0, "cannot open %s: %s", s->candidate, strerror(ENOENT));
         free(shown);
@@ -641,14 +658,16 @@ static int apply_located(struct policy *p, const struct policy_search *s, const 
                          struct diags *d)
 {
         char *path = NULL;
+        size_t i = 0;
         int r;
 
         if (s->candidate && strcmp(name, s->candidate_name) == 0)
                 return apply_candidate(p, s, name, d);
-        r = locate_each(s, fds, name, &path, d);
+        r = locate_each(s, fds, name, &path, &i, d);
         if (r < 0)
                 return r == -ENOENT ? 0 : r;
-        r = apply_file(p, path, path, s->check_owner ? TRUST_OWNER : 0, d);
+        /* the directory and all above it were checked when it was opened */
+        r = apply_file(p, &(struct source){ fds[i], s->dirs->v[i], name, path, s->check_owner ? TRUST_OWNER : 0 }, d);
         free(path);
         return r;
 }

@@ -235,11 +235,25 @@ static int walk_step(struct walk *w, bool want_dir, int *ret_fd)
         return walk_directory(w, name, path, &st);
 }
 
+static int walk_finish(struct walk *w, bool want_dir, int *ret_fd)
+{
+        int fd = -1, r = 0;
+
+        while (r == 0 && fd < 0)
+                r = walk_step(w, want_dir, &fd);
+        if (w->dirfd >= 0)
+                close(w->dirfd);
+        if (r < 0)
+                return r;
+        *ret_fd = fd;
+        return 0;
+}
+
 static int walk_open(const char *path, unsigned flags, bool want_dir, int *ret_fd, char **ret_why)
 {
         struct walk w = { .dirfd = -1, .why = ret_why, .sticky_holder_ok = flags & TRUST_STICKY_HOLDER };
         char cwd[PATH_MAX];
-        int fd = -1, r;
+        int r;
 
         if (path[0] == '\0')
                 return -ENOENT;
@@ -249,36 +263,60 @@ static int walk_open(const char *path, unsigned flags, bool want_dir, int *ret_f
                              path[0] == '/' ? "" : "/", path) >= sizeof(w.rest))
                 return -ENAMETOOLONG;
         r = walk_root(&w);
-        while (r == 0 && fd < 0)
-                r = walk_step(&w, want_dir, &fd);
-        if (w.dirfd >= 0)
-                close(w.dirfd);
-        if (r < 0)
+        if (r < 0) {
+                if (w.dirfd >= 0)
+                        close(w.dirfd);
                 return r;
-        *ret_fd = fd;
-        return 0;
+        }
+        return walk_finish(&w, want_dir, ret_fd);
+}
+
+/* From a directory trusted_dir_open() checked, with all above it: only
+ * what lies below (or where its links lead) is left to walk. */
+static int walk_open_at(int dirfd, const char *dir, const char *name, unsigned flags, int *ret_fd,
+                        char **ret_why)
+{
+        struct walk w = { .dirfd = -1, .why = ret_why, .sticky_holder_ok = flags & TRUST_STICKY_HOLDER };
+        int fd, r;
+
+        if (name[0] == '\0' || name[0] == '/')
+                return -EINVAL;
+        if ((size_t)snprintf(w.rest, sizeof(w.rest), "%s", name) >= sizeof(w.rest))
+                return -ENAMETOOLONG;
+        fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return -errno;
+        r = walk_enter(&w, fd, dir);
+        return r < 0 ? r : walk_finish(&w, false, ret_fd);
 }
 
 /* Not root: no ownership rules, but still nothing that could block. */
-static int open_plain(const char *path, bool want_dir, int *ret_fd, char **ret_why)
+static int open_plain(int dirfd, const char *path, bool want_dir, int *ret_fd, char **ret_why)
 {
         struct stat st;
         int fd;
 
-        if (stat(path, &st) < 0)
+        if (fstatat(dirfd, path, &st, 0) < 0)
                 return -errno;
         if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
                 return why(ret_why, path, want_dir ? "is not a directory" : "is not a regular file");
-        fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (want_dir ? O_DIRECTORY : 0));
+        fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (want_dir ? O_DIRECTORY : 0));
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0 || (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) {
                 int r = why(ret_why, path, want_dir ? "is not a directory" : "is not a regular file");
+
                 close(fd);
                 return r;
         }
         *ret_fd = fd;
         return 0;
+}
+
+/* Regular files never block on reads anyway; later readers expect blocking I/O. */
+static void clear_nonblock(int fd)
+{
+        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 }
 
 static int open_checked(const char *path, unsigned flags, bool want_dir, int *ret_fd, char **ret_why)
@@ -287,12 +325,11 @@ static int open_checked(const char *path, unsigned flags, bool want_dir, int *re
 
         *ret_why = NULL;
         r = flags & TRUST_OWNER ? walk_open(path, flags, want_dir, &fd, ret_why) :
-                                  open_plain(path, want_dir, &fd, ret_why);
+                                  open_plain(AT_FDCWD, path, want_dir, &fd, ret_why);
         if (r < 0)
                 return r;
-        /* reads of a regular file never block anyway; later readers expect blocking I/O */
         if (!want_dir)
-                (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+                clear_nonblock(fd);
         *ret_fd = fd;
         return 0;
 }
@@ -324,4 +361,28 @@ int trusted_path(const char *path, bool check_owner, char **ret_why)
 int trusted_dir_open(const char *path, bool check_owner, int *ret_fd, char **ret_why)
 {
         return open_checked(path, owner_flag(check_owner), true, ret_fd, ret_why);
+}
+
+int trusted_open_at(int dirfd, const char *dir, const char *name, unsigned flags, int *ret_fd, char **ret_why)
+{
+        int fd = -1, r;
+
+        *ret_why = NULL;
+        if (flags & TRUST_OWNER) {
+                r = walk_open_at(dirfd, dir, name, flags, &fd, ret_why);
+        } else {
+                char path[PATH_MAX];
+
+                r = open_plain(dirfd, name, false, &fd, ret_why);
+                /* name it as the caller knows it */
+                if (r == -EPERM && *ret_why && path_join(path, sizeof(path), dir, name) == 0) {
+                        free(*ret_why);
+                        r = why(ret_why, path, "is not a regular file");
+                }
+        }
+        if (r < 0)
+                return r;
+        clear_nonblock(fd);
+        *ret_fd = fd;
+        return 0;
 }

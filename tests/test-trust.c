@@ -297,6 +297,55 @@ static void test_directory_open(void **state)
         tmpdir_free(dir);
 }
 
+/* Below a checked directory, the same rules without walking it again. */
+static void test_open_at(void **state)
+{
+        char *dir, *p, *other, *lnk, *fifo, *why = NULL, *msg;
+        int dirfd = -1, fd = -1;
+
+        need_root(state);
+        dir = tmpdir_new();
+        p = write_file(dir, "a.conf", "");
+        assert_true(asprintf(&other, "%s/other", dir) > 0);
+        assert_int_equal(mkdir(other, 0755), 0);
+        assert_int_equal(chmod(other, 0775), 0);
+        free(write_file(other, "b.conf", ""));
+        assert_true(asprintf(&lnk, "%s/l.conf", dir) > 0);
+        assert_int_equal(symlink("other/b.conf", lnk), 0);
+        assert_true(asprintf(&fifo, "%s/f.conf", dir) > 0);
+        assert_int_equal(mkfifo(fifo, 0644), 0);
+        assert_int_equal(trusted_dir_open(dir, true, &dirfd, &why), 0);
+
+        assert_int_equal(trusted_open_at(dirfd, dir, "a.conf", TRUST_OWNER, &fd, &why), 0);
+        close(fd);
+        assert_int_equal(trusted_open_at(dirfd, dir, "l.conf", TRUST_OWNER, &fd, &why), -EPERM);
+        assert_true(asprintf(&msg, "%s is writable by group or others", other) > 0);
+        assert_non_null(strstr(why, msg));
+        free(msg);
+        free(why);
+        alarm(5);
+        assert_int_equal(trusted_open_at(dirfd, dir, "f.conf", TRUST_OWNER, &fd, &why), -EPERM);
+        assert_non_null(strstr(why, "is not a regular file"));
+        free(why);
+        assert_int_equal(trusted_open_at(dirfd, dir, "f.conf", 0, &fd, &why), -EPERM);
+        assert_true(asprintf(&msg, "%s is not a regular file", fifo) > 0);
+        assert_string_equal(why, msg);
+        free(msg);
+        free(why);
+        alarm(0);
+        assert_int_equal(chown(p, NOBODY, 0), 0);
+        assert_int_equal(trusted_open_at(dirfd, dir, "a.conf", TRUST_OWNER, &fd, &why), -EPERM);
+        assert_non_null(strstr(why, "is not owned by root"));
+        free(why);
+        assert_int_equal(trusted_open_at(dirfd, dir, "none.conf", TRUST_OWNER, &fd, &why), -ENOENT);
+        close(dirfd);
+        free(fifo);
+        free(lnk);
+        free(other);
+        free(p);
+        tmpdir_free(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -310,6 +359,7 @@ int main(void)
                 cmocka_unit_test(test_symlink_loop),
                 cmocka_unit_test(test_sticky_directory_only_above),
                 cmocka_unit_test(test_directory_open),
+                cmocka_unit_test(test_open_at),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
