@@ -39,7 +39,7 @@ CORE_SRCS := strv json diag numparse companion elf_info trust suggest confscan c
              clock cli report compare compare_output
 # What the host sets outside any policy (THP, /etc/malloc.conf, the CPUs a
 # service may use); children = "clean".
-CORE_SRCS += sysfile hostconf cpus children_env
+CORE_SRCS += sysfile hostconf cpus children_env loadprobe
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
 UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-plan test-tuning test-elf test-library test-cli test-trust test-release test-children test-cpus \
               test-events test-monitor test-settings
@@ -47,7 +47,8 @@ UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The unit tests need only the build dependencies (packages run them).
 UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/libfake-alloc.so $(BUILD)/tests/libno-override.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/probe \
-              $(BUILD)/tests/old-kernel $(BUILD)/tests/spawner $(BUILD)/tests/libkeep.so
+              $(BUILD)/tests/old-kernel $(BUILD)/tests/spawner $(BUILD)/tests/libkeep.so \
+              $(BUILD)/tests/libabort-at-load.so $(BUILD)/tests/libneeds-ghost.so $(BUILD)/tests/libhangs-at-load.so
 
 # What `make` builds and `make install` installs, nothing more (packages run
 # plain `make`). A new program or library: add it to one of these lists and
@@ -123,6 +124,19 @@ $(BUILD)/tests/old-kernel: tests/old-kernel.c | $(BUILD)
 
 $(BUILD)/tests/spawner: tests/spawner.c | $(BUILD)
 	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -o $@ $< -ldl
+
+$(BUILD)/tests/libabort-at-load.so: tests/load-fails.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -DABORT_AT_LOAD -o $@ $<
+
+$(BUILD)/tests/libhangs-at-load.so: tests/load-fails.c | $(BUILD)
+	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -DHANG_AT_LOAD -o $@ $<
+
+# Linked against a library that is gone once it is built.
+$(BUILD)/tests/libneeds-ghost.so: tests/load-fails.c tests/empty.c | $(BUILD)
+	mkdir -p $(BUILD)/tests/ghost
+	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -Wl,-soname,libghost.so -o $(BUILD)/tests/ghost/libghost.so tests/empty.c
+	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $< -L$(BUILD)/tests/ghost -Wl,--no-as-needed -lghost
+	rm -r $(BUILD)/tests/ghost
 
 $(BUILD)/tests/libkeep.so: tests/keep.c | $(BUILD)
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "loadprobe.h"
 #include "report.h"
 
 /* What a package manager or a tool leaves next to a policy: Chef stages
@@ -106,6 +107,7 @@ int report_check(const struct plan_options *o, char **services, int n, char *con
         struct plan_options each = *o;
         struct diags global_diags = { 0 };
         char *dest = NULL, *dest_name = NULL;
+        struct load_cache loads = { 0 };
         struct catalog global;
         size_t errors = 0;
 
@@ -136,6 +138,9 @@ int report_check(const struct plan_options *o, char **services, int n, char *con
                         errors++;
                         continue;
                 }
+                /* the preload in use, tried once per distinct library and tuning */
+                if (load_check_plan(&pl, envp, &loads) < 0)
+                        fprintf(stderr, "allocsel: %s: out of memory\n", names.v[i]);
                 errors += print_problems(&pl, o, dest, &seen);
                 plan_free(&pl);
         }
@@ -146,6 +151,7 @@ int report_check(const struct plan_options *o, char **services, int n, char *con
                 printf("allocsel: %zu polic%s checked, no errors\n", names.n, names.n == 1 ? "y" : "ies");
         strv_free(&names);
         strv_free(&seen);
+        load_cache_free(&loads);
         library_cache_free(each.libraries);
         free(dest);
         free(dest_name);

@@ -307,9 +307,63 @@ EOF2
         rm "$pd"/auto-*.conf
 }
 
+field_load_check() {
+        local conf="$work/load-allocators.conf" n
+        echo "# --check proves the library loads"
+        cat > "$conf" <<EOF2
+allocators = {
+  aborts = { library = "$build/tests/libabort-at-load.so"; family = "none"; };
+  ghost = { library = "$build/tests/libneeds-ghost.so"; family = "none"; };
+  hangs = { library = "$build/tests/libhangs-at-load.so"; family = "none"; };
+};
+EOF2
+        chmod 644 "$conf"
+        printf 'allocator = "aborts";\n' | policy load-aborts
+        printf 'allocator = "ghost";\n' | policy load-ghost
+        printf 'allocator = "hangs";\n' | policy load-hangs
+        printf 'allocator = "jemalloc";\njemalloc = { extra = "no_such_opt:1"; };\n' | policy load-badconf
+        printf 'allocator = "jemalloc";\njemalloc = { dirty_decay_ms = 1000; };\n' | policy load-ok1
+        printf 'allocator = "jemalloc";\njemalloc = { dirty_decay_ms = 1000; };\nenvironment = { A = "1"; };\n' | policy load-ok2
+        ck() { run_capture "$allocsel" --policy-dir "$pd" --config "$conf" --check "$@"; }
+        ck load-aborts
+        expect_eq "a library whose constructor aborts: --check fails" 1 "$rc"
+        expect_has "...saying how, with what it printed" \
+                "load-aborts.conf:1: LD_PRELOAD=$build/tests/libabort-at-load.so does not load: a program started with it was killed by signal 6 (Aborted): <fake>: Unsupported system page size" "$err"
+        ck load-ghost
+        expect_eq "a library with a missing dependency: --check fails" 1 "$rc"
+        expect_has "...naming the missing one" \
+                "does not load: a program started with it exited with status 127: " "$err"
+        expect_has "...as ld.so said it" "libghost.so: cannot open shared object file" "$err"
+        ck load-hangs
+        expect_eq "a library that never finishes loading: --check fails" 1 "$rc"
+        expect_has "...after the deadline" "does not load: a program started with it did not finish within 5 s" "$err"
+        ck load-badconf
+        expect_eq "jemalloc complaining about its configuration: a warning" 0 "$rc"
+        expect_has "...with jemalloc's own words" \
+                "warning: $pd/load-badconf.conf:1: LD_PRELOAD=$jemalloc: a program started with it printed: <jemalloc>: Invalid conf pair: no_such_opt:1" "$err"
+        ck load-ok1
+        expect_eq "a library that loads: no message" "0 " "$rc $(grep -v 'checked, no errors' <<<"$err")"
+        run_capture "$allocsel" --policy-dir "$pd" --config "$conf" --explain load-aborts
+        expect_not_has "--explain does not run the library" "does not load" "$out"
+        if command -v strace >/dev/null; then
+                strace -f -qq -e trace=execve -o "$work/load.strace" "$allocsel" --policy-dir "$pd" \
+                        --config "$conf" --check load-ok1 load-ok2 >/dev/null 2>&1
+                n=$(grep -c '"--version"\]' "$work/load.strace")
+                expect_eq "one probe for policies with the same library and tuning" 1 "$n"
+                strace -f -qq -e trace=execve -o "$work/run.strace" "$allocsel" --policy-dir "$pd" \
+                        --config "$conf" --no-monitor load-ok1 true >/dev/null 2>&1
+                expect_eq "not on the launch path: allocsel, then the program" 2 \
+                        "$(grep -c ' execve(' "$work/run.strace")"
+        else
+                skip "one probe per library and tuning" "strace missing"
+        fi
+        rm "$pd"/load-*.conf
+}
+
 field_tests() {
         field_children
         field_arenas
         field_huge_pages
         field_malloc_conf_link
+        field_load_check
 }

@@ -1,0 +1,251 @@
+/* Running a program once with a preload, to see whether it loads: stderr
+ * collected (bounded), a deadline, the process always reaped. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "envbuild.h"
+#include "loadprobe.h"
+
+static int spawn(const char *program, const char *arg, char *const *envp, int err_fd, pid_t *pid)
+{
+        posix_spawn_file_actions_t actions;
+        int r;
+
+        posix_spawn_file_actions_init(&actions);
+        r = posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        if (r == 0)
+                r = posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+        if (r == 0) {
+                char *argv[] = { (char *)program, (char *)arg, NULL };
+
+                r = posix_spawn(pid, program, &actions, NULL, argv, envp);
+        }
+        posix_spawn_file_actions_destroy(&actions);
+        return -r;
+}
+
+/* Reads stderr until it closes or the deadline passes. */
+static void collect(int fd, long long deadline, struct load_result *ret)
+{
+        size_t used = 0;
+
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                long long left = deadline - clock_ms(CLOCK_MONOTONIC);
+                char chunk[512];
+                size_t take;
+                ssize_t n;
+
+                if (left <= 0)
+                        return;
+                if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+                        return;
+                if (!p.revents)
+                        continue;
+                n = read(fd, chunk, sizeof(chunk));
+                if (n == 0 || (n < 0 && errno != EINTR))
+                        return;
+                /* the start is kept, the rest read and dropped */
+                take = n < 0 ? 0 : (size_t)n;
+                if (take > sizeof(ret->output) - 1 - used)
+                        take = sizeof(ret->output) - 1 - used;
+                memcpy(ret->output + used, chunk, take);
+                used += take;
+                ret->output[used] = '\0';
+        }
+}
+
+int load_probe(const char *program, const char *arg, char *const *envp, struct load_result *ret)
+{
+        long long deadline = clock_ms(CLOCK_MONOTONIC) + LOAD_PROBE_TIMEOUT_MS;
+        int fds[2], r;
+        pid_t pid = 0;
+
+        memset(ret, 0, sizeof(*ret));
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        r = spawn(program, arg, envp, fds[1], &pid);
+        close(fds[1]);
+        if (r == 0)
+                collect(fds[0], deadline, ret);
+        close(fds[0]);
+        if (r < 0)
+                return r;
+        if (pid <= 0)
+                return -ECHILD;
+        /* stderr closed or the deadline passed (a daemon the library forked
+         * may hold stderr open): ours has exited by now, or gets until the deadline */
+        for (;;) {
+                pid_t w = waitpid(pid, &ret->status, WNOHANG);
+
+                if (w == pid)
+                        break;
+                if (w < 0 && errno != EINTR)
+                        return -errno;
+                if (clock_ms(CLOCK_MONOTONIC) >= deadline) {
+                        ret->timed_out = true;
+                        break;
+                }
+                poll(NULL, 0, 10);
+        }
+        if (ret->timed_out) {
+                kill(pid, SIGKILL);
+                while (waitpid(pid, &ret->status, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        return 0;
+}
+
+const char *load_failure(const struct load_result *r, char *buf, size_t size)
+{
+        if (r->timed_out)
+                snprintf(buf, size, "did not finish within %d s", LOAD_PROBE_TIMEOUT_MS / 1000);
+        else if (WIFSIGNALED(r->status))
+                snprintf(buf, size, "was killed by signal %d (%s)", WTERMSIG(r->status), strsignal(WTERMSIG(r->status)));
+        else if (WEXITSTATUS(r->status) != 0)
+                snprintf(buf, size, "exited with status %d", WEXITSTATUS(r->status));
+        else
+                return NULL;
+        return buf;
+}
+
+void load_cache_free(struct load_cache *c)
+{
+        strv_free(&c->keys);
+        strv_free(&c->verdicts);
+}
+
+/* The probe: allocsel's own binary, which allocates and prints its
+ * version. A sanitized build cannot host another allocator, so it asks a
+ * system program instead. */
+static int probe_program(char *buf, size_t size)
+{
+#if defined(__SANITIZE_ADDRESS__)
+        snprintf(buf, size, "/bin/true");
+        return 0;
+#else
+        ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return 0;
+#endif
+}
+
+/* What it printed, on one line and not too long. */
+static void one_line(const char *s, char *buf, size_t size)
+{
+        size_t o = 0;
+
+        for (; *s && o + 4 < size; s++) {
+                if (*s == '\n' && s[1])
+                        o += (size_t)snprintf(buf + o, size - o, " | ");
+                else if (!iscntrl((unsigned char)*s))
+                        buf[o++] = *s;
+        }
+        if (*s)
+                o += (size_t)snprintf(buf + o, size - o, "...");
+        buf[o < size ? o : size - 1] = '\0';
+}
+
+/* "" when it loads, else "E" or "W" and the sentence. */
+static int verdict(const char *preload, char *const *envp, char **ret)
+{
+        char program[PATH_MAX], why[96], said[400];
+        struct load_result r;
+        const char *failure;
+        int q;
+
+        if ((q = probe_program(program, sizeof(program))) < 0 ||
+            (q = load_probe(program, "--version", envp, &r)) < 0)
+                return asprintf(ret, "Wcannot run a program to see whether LD_PRELOAD=%s loads: %s", preload,
+                                strerror(-q)) < 0 ? -ENOMEM : 0;
+        one_line(r.output, said, sizeof(said));
+        failure = load_failure(&r, why, sizeof(why));
+        if (failure)
+                q = asprintf(ret, "ELD_PRELOAD=%s does not load: a program started with it %s%s%s", preload,
+                             failure, said[0] ? ": " : "", said);
+        else if (strstr(r.output, "cannot be preloaded"))
+                q = asprintf(ret, "ELD_PRELOAD=%s does not load: %s", preload, said);
+        else if (said[0])
+                q = asprintf(ret, "WLD_PRELOAD=%s: a program started with it printed: %s", preload, said);
+        else
+                q = asprintf(ret, "%s", "");
+        return q < 0 ? -ENOMEM : 0;
+}
+
+/* The changes that decide whether the library loads: the preload and the
+ * tuning, not the service's name or its environment section. */
+static int probe_changes(const struct plan *pl, struct strv *ret)
+{
+        for (size_t i = 0; i < pl->changes.n; i++) {
+                const char *c = pl->changes.v[i];
+                bool skip = strncmp(c, "ALLOCSEL_SERVICE=", 17) == 0 || strncmp(c, "ALLOCSEL_ALLOCATOR=", 19) == 0;
+
+                for (size_t j = 0; j < pl->policy.n_env && !skip; j++) {
+                        size_t len = strlen(pl->policy.env[j].name);
+
+                        skip = strncmp(c, pl->policy.env[j].name, len) == 0 && c[len] == '=';
+                }
+                if (!skip && strv_push(ret, c) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+int load_check_plan(struct plan *pl, char *const *envp, struct load_cache *c)
+{
+        const struct setting *s = pl->policy.s[K_LIBRARY].set ? &pl->policy.s[K_LIBRARY] : &pl->policy.s[K_ALLOCATOR];
+        const char *preload = pl->fallback ? NULL : env_lookup(pl->changes.v, "LD_PRELOAD");
+        const char *found = NULL;
+        struct strv changes = { 0 }, env = { 0 };
+        char *key = NULL, *v = NULL;
+        int r;
+
+        if (!preload)
+                return 0;
+        r = probe_changes(pl, &changes);
+        if (r == 0 && !(key = strv_join(&changes, '\n')))
+                r = -ENOMEM;
+        for (size_t i = 0; r == 0 && i < c->keys.n && i < c->verdicts.n && !found; i++)
+                if (strcmp(c->keys.v[i], key) == 0)
+                        found = c->verdicts.v[i];
+        if (r == 0 && !found) {
+                r = env_apply(envp, &changes, &env);
+                if (r == 0)
+                        r = verdict(preload, env.v, &v);
+                if (r == 0) {
+                        r = strv_push_owned(&c->keys, key);     /* frees it on failure */
+                        key = NULL;
+                }
+                if (r == 0) {
+                        r = strv_push_owned(&c->verdicts, v);
+                        v = NULL;
+                }
+                if (r == 0)
+                        found = c->verdicts.v[c->verdicts.n - 1];
+        }
+        if (found && found[0])
+                diags_add(&pl->diags, found[0] == 'E' ? DIAG_ERROR : DIAG_WARNING, s->set ? s->file : NULL,
+                          s->set ? s->line : 0, "%s", found + 1);
+        strv_free(&changes);
+        strv_free(&env);
+        free(key);
+        free(v);
+        return r;
+}

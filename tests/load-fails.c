@@ -1,0 +1,43 @@
+/* An allocator library that fails at load, as operators meet them (a
+ * jemalloc built for another page size aborts in its constructor; a
+ * library whose dependency is missing is skipped by ld.so): built as
+ * libabort-at-load.so (-DABORT_AT_LOAD) and as libneeds-ghost.so (linked
+ * against a libghost.so that is removed after the link), and one that
+ * never finishes loading, libhangs-at-load.so (-DHANG_AT_LOAD). Its malloc
+ * and free are glibc's own. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+void *malloc(size_t size);
+void free(void *p);
+extern void *__libc_malloc(size_t size);
+extern void __libc_free(void *p);
+
+void *malloc(size_t size)
+{
+        return __libc_malloc(size);
+}
+
+void free(void *p)
+{
+        __libc_free(p);
+}
+
+#ifdef ABORT_AT_LOAD
+__attribute__((constructor)) static void refuse(void)
+{
+        static const char msg[] = "<fake>: Unsupported system page size\n";
+
+        (void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        abort();
+}
+#endif
+
+#ifdef HANG_AT_LOAD
+__attribute__((constructor)) static void hang(void)
+{
+        for (;;)
+                pause();
+}
+#endif
