@@ -209,7 +209,8 @@ fuzz: | $(BUILD)
 	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
 		$(shell $(PKG_CONFIG) --cflags libconfig) -DMULTIARCH='"$(MULTIARCH)"' \
 		-o $(BUILD)/fuzz-policy tests/fuzz-policy.c $(FUZZ_SRCS:%=selector/%.c) $(CONFIG_LIBS)
-	mkdir -p $(BUILD)/fuzz-corpus && cp conf/*.conf tests/policies/*.conf $(BUILD)/fuzz-corpus/
+	mkdir -p $(BUILD)/fuzz-corpus && cp conf/*.conf $(BUILD)/fuzz-corpus/
+	for f in tests/policies/*.conf; do cp "$$f" "$(BUILD)/fuzz-corpus/fixture-$${f##*/}"; done
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(BUILD)/fuzz-policy -max_total_time=$${FUZZ_SECONDS:-60} \
 		-max_len=4096 -artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus
 
