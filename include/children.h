@@ -18,9 +18,10 @@
 #define CHILDREN_VAR "ALLOCSEL_CHILDREN"
 #define CHILDREN_LIBRARY "liballocsel-children.so"
 
-/* allocsel: ALLOCSEL_CHILDREN's value for process pid, given the changes
- * ("NAME=value" or "NAME", NULL-terminated) it makes to envp. Caller frees. */
-int children_spec_encode(pid_t pid, char *const *changes, char *const *envp, char **ret);
+/* allocsel: ALLOCSEL_CHILDREN's value after the PID (";NAME=value;NAME..."),
+ * given the changes ("NAME=value" or "NAME", NULL-terminated) it makes to
+ * envp; ALLOCSEL_CHILDREN itself is always among them. Caller frees. */
+int children_spec_encode(char *const *changes, char *const *envp, char **ret);
 
 struct children_var {
         char *name;

@@ -49,6 +49,7 @@ struct plan {
         char *library;                          /* NULL for glibc */
         char *release_library;                  /* the release helper, when asked for */
         char *children_library;                 /* children = "clean": its helper */
+        char *children_saved;                   /* ...and ALLOCSEL_CHILDREN after its PID */
         struct library_traits traits;
         struct strv changes;    /* "NAME=value" to set, "NAME" to remove; see plan_variables */
         struct monitor_settings monitor;
@@ -64,8 +65,8 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
 void plan_free(struct plan *pl);
 
 /* What the plan sets for the program that will run as pid: the changes,
- * then what names that process (ALLOCSEL_RELEASE's pid=; with pid 0, as
- * --explain shows it, "pid=PID"). */
+ * then what names that process (ALLOCSEL_RELEASE's pid=, ALLOCSEL_CHILDREN's
+ * PID; with pid 0, as --explain shows it, "PID"). */
 int plan_variables(const struct plan *pl, pid_t pid, struct strv *ret);
 
 /* envp with those variables applied: the environment of the program pid. */

@@ -46,7 +46,7 @@ static void encode_var(FILE *f, const char *name, size_t len, char *const *envp)
         }
 }
 
-int children_spec_encode(pid_t pid, char *const *changes, char *const *envp, char **ret)
+int children_spec_encode(char *const *changes, char *const *envp, char **ret)
 {
         char *buf = NULL;
         size_t size = 0;
@@ -54,7 +54,6 @@ int children_spec_encode(pid_t pid, char *const *changes, char *const *envp, cha
 
         if (!f)
                 return -ENOMEM;
-        fprintf(f, "%d", (int)pid);
         for (size_t i = 0; changes && changes[i]; i++) {
                 size_t len = name_len(changes[i]);
                 bool seen = len == strlen(CHILDREN_VAR) && strncmp(changes[i], CHILDREN_VAR, len) == 0;

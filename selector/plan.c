@@ -172,6 +172,10 @@ int plan_variables(const struct plan *pl, pid_t pid, struct strv *ret)
                 r = strv_push(&vars, pl->changes.v[i]);
         if (r == 0 && pl->release.enabled)
                 r = add_release_variable(pl, pid, &vars);
+        /* the process whose own execs keep the allocator */
+        if (r == 0 && pl->children_saved)
+                r = pid > 0 ? strv_pushf(&vars, "%s=%d%s", CHILDREN_VAR, (int)pid, pl->children_saved) :
+                              strv_pushf(&vars, "%s=PID%s", CHILDREN_VAR, pl->children_saved);
         if (r < 0) {
                 strv_free(&vars);
                 return r;
@@ -255,31 +259,40 @@ static int find_children_library(struct plan *pl, const struct plan_options *o)
                           why ? why : pl->children_library);
                 free(why);
                 free(pl->children_library);
+        free(pl->children_saved);
                 pl->children_library = NULL;
         }
         return 0;
 }
 
-/* Last: every variable allocsel changes, with its value from before. */
+/* Last: every variable allocsel sets (the release helper's too), with its
+ * value from before; plan_variables puts the PID in front. */
 static int add_children_spec(struct plan *pl, char *const *envp)
 {
         const struct setting *s = &pl->policy.s[K_CHILDREN];
-        char *spec;
-        int r;
+        struct strv names = { 0 };
+        int r = 0;
 
         if (!pl->children_library)
                 return 0;
-        r = children_spec_encode(getpid(), pl->changes.v, envp, &spec);
+        for (size_t i = 0; r == 0 && i < pl->changes.n; i++)
+                r = strv_push(&names, pl->changes.v[i]);
+        if (r == 0 && pl->release.enabled)
+                r = strv_push(&names, "ALLOCSEL_RELEASE");
+        if (r == 0)
+                r = children_spec_encode(names.v, envp, &pl->children_saved);
+        strv_free(&names);
         if (r < 0)
                 return r;
-        if (strlen(CHILDREN_VAR "=") + strlen(spec) + 1 > env_string_max())
+        /* "ALLOCSEL_CHILDREN=" and a PID of up to 10 digits */
+        if (strlen(CHILDREN_VAR "=") + 10 + strlen(pl->children_saved) + 1 > env_string_max()) {
                 diags_add(&pl->diags, DIAG_ERROR, s->file, s->line,
                           "children: the values to restore make %s longer than the kernel passes "
                           "to a program (128 KiB)", CHILDREN_VAR);
-        else
-                r = strv_pushf(&pl->changes, "%s=%s", CHILDREN_VAR, spec);
-        free(spec);
-        return r;
+                free(pl->children_saved);
+                pl->children_saved = NULL;
+        }
+        return 0;
 }
 
 /* arena_max = "auto", narenas = "auto": the allocator's own rule applied,
@@ -430,6 +443,8 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
         if (pl->fallback) {
                 strv_free(&pl->changes);
                 pl->release.enabled = false;
+                free(pl->children_saved);
+                pl->children_saved = NULL;
         }
         return 0;
 }
@@ -442,6 +457,7 @@ void plan_free(struct plan *pl)
         free(pl->library);
         free(pl->release_library);
         free(pl->children_library);
+        free(pl->children_saved);
         strv_free(&pl->changes);
         strv_free(&pl->notes);
         diags_free(&pl->diags);

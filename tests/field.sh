@@ -105,6 +105,24 @@ EOF2
         expect_eq "clean: wrapper: a child of the shell runs on glibc" 0 "$(value shell-child.maps.libjemalloc)"
         expect_eq "clean: wrapper: a child of the interpreter runs on glibc" 0 "$(value py-child.maps.libjemalloc)"
 
+        echo "# children = \"clean\" with the release helper, and under --compare"
+        policy kids-rel <<'EOF2'
+allocator = "glibc";
+children = "clean";
+release = { interval_ms = 1000; };
+EOF2
+        svc kids-rel "$spawner" fork-execv "$probe" LD_PRELOAD ALLOCSEL_RELEASE ALLOCSEL_CHILDREN
+        expect_eq "clean + release: the child gets neither the helper nor ALLOCSEL_RELEASE" \
+                "LD_PRELOAD=$keep ALLOCSEL_RELEASE=(unset) ALLOCSEL_CHILDREN=(unset)" \
+                "LD_PRELOAD=$(value env.LD_PRELOAD) ALLOCSEL_RELEASE=$(value env.ALLOCSEL_RELEASE) ALLOCSEL_CHILDREN=$(value env.ALLOCSEL_CHILDREN)"
+        printf '#!/bin/sh\nexec "%s" maps:libjemalloc\n' "$probe" > "$work/exec-probe.sh"
+        chmod 755 "$work/exec-probe.sh"
+        run_capture "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --compare --policies kids \
+                --interval 50 --output "$work/kids-compare" -- "$work/exec-probe.sh"
+        out=$(cat "$work/kids-compare"/output-kids-1.log 2>/dev/null)
+        expect_eq "clean under --compare: the run's own exec chain keeps the allocator (its PID, not allocsel's)" \
+                1 "$(value maps.libjemalloc)"
+
         echo "# children = \"clean\": what it shows, and what it refuses"
         run --explain kids
         expect_has "clean: --explain shows the saved environment" "ALLOCSEL_CHILDREN=" "$out"
