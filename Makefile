@@ -36,12 +36,12 @@ CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 # Everything but main.c, so the unit tests link the same objects.
 CORE_SRCS := strv json diag numparse companion elf_info trust suggest confscan confread policy_keys policy \
              library library_probe catalog envbuild tuning plan inspect events records announce helper pidfd procstat \
-             clock cli report compare compare_output
+             clock cli report compare compare_output policy_digest
 # What the host sets outside any policy (THP, /etc/malloc.conf, the CPUs a
 # service may use); children = "clean".
 CORE_SRCS += sysfile hostconf cpus children_env loadprobe
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
-UNIT_TESTS := test-numparse test-json test-envbuild test-policy test-plan test-tuning test-elf test-library test-cli test-trust test-release test-children test-cpus \
+UNIT_TESTS := test-numparse test-json test-digest test-envbuild test-policy test-plan test-tuning test-elf test-library test-cli test-trust test-release test-children test-cpus \
               test-events test-monitor test-settings
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The unit tests need only the build dependencies (packages run them).
@@ -89,7 +89,7 @@ $(BUILD)/liballocsel-children.so: selector/children.c selector/children_env.c in
 		-fvisibility=hidden -Wl,-z,now $(LDFLAGS) -o $@ selector/children.c selector/children_env.c -lpthread -ldl
 
 # The helper: the event type and /proc reading it shares with allocsel, and the watch.
-MONITOR_OBJS := $(addprefix $(BUILD)/,monitor.o events.o strv.o procstat.o numparse.o clock.o)
+MONITOR_OBJS := $(addprefix $(BUILD)/,monitor.o events.o strv.o procstat.o numparse.o clock.o library_probe.o)
 $(BUILD)/allocsel-monitor: $(BUILD)/monitor_main.o $(MONITOR_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
 
@@ -169,6 +169,7 @@ check-unit: $(UNIT_BINS) $(UNIT_TOOLS)
 
 check-integration: all $(TEST_TOOLS)
 	BUILD=$(BUILD) SANITIZED=$(if $(SAN_FLAGS),1,) bash tests/integration.sh
+	BUILD=$(BUILD) SANITIZED=$(if $(SAN_FLAGS),1,) bash tests/report.sh
 
 # The same suites again under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-sanitizers:

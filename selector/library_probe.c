@@ -50,9 +50,15 @@ static void jemalloc_version(const struct window *w, char *buf, size_t size)
 {
         const unsigned char *p = w->p, *end = w->p + w->n;
 
-        while ((p = memmem(p, (size_t)(end - p), "-g", 2)) != NULL) {
+        /* memchr, not memmem: glibc's memmem for "-g" took 0.6 ms over jemalloc's
+         * 700 KiB, and the helper now does this on every start */
+        while (p + 1 < end && (p = memchr(p, '-', (size_t)(end - p - 1))) != NULL) {
                 const unsigned char *s = p;
 
+                if (p[1] != 'g') {
+                        p++;
+                        continue;
+                }
                 while (s > w->p && version_char(s[-1]))
                         s--;
                 if (judged(w, p) && s < p && isdigit(s[0]) && memchr(s, '.', (size_t)(p - s)) &&

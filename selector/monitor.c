@@ -34,7 +34,8 @@ static void begin(struct event *ev, const struct monitor *m, const char *id, int
 {
         static const char *const identity[] = {
                 "SYSLOG_IDENTIFIER", "ALLOCSEL_SERVICE", "ALLOCSEL_PROGRAM", "ALLOCSEL_ALLOCATOR",
-                "ALLOCSEL_LIBRARY", "ALLOCSEL_PID",
+                "ALLOCSEL_LIBRARY", "ALLOCSEL_LIBRARY_VERSION", "ALLOCSEL_POLICY_DIGEST", "ALLOCSEL_PID",
+                "ALLOCSEL_INVOCATION_ID", "ALLOCSEL_START_USEC",
         };
 
         memset(ev, 0, sizeof(*ev));

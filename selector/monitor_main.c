@@ -10,7 +10,9 @@
  *        --interval-ms N [--pidfd FD] [--start-ticks N] [--log-samples]
  *        [--library PATH]]
  * --announce: send the record (without it allocsel has printed it, and it
- * only names the program in the monitor's own records). */
+ * only names the program in the monitor's own records). The helper adds
+ * the library's version to a started record that lacks it: reading the
+ * library on allocsel's exec path would delay every start. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,11 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "events.h"
+#include "library.h"
 #include "monitor.h"
 #include "numparse.h"
 
@@ -143,6 +147,45 @@ static int parse_args(int argc, char **argv, struct options *o)
         return optind == argc && o->record_fd >= 0 ? 0 : -EINVAL;
 }
 
+/* The family names of ALLOCSEL_ALLOCATOR_FAMILY whose libraries say their version. */
+static int family_of(const char *name)
+{
+        static const struct {
+                const char *name;
+                enum alloc_family family;
+        } families[] = {
+                { "jemalloc", FAMILY_JEMALLOC }, { "tcmalloc", FAMILY_GPERFTOOLS },
+                { "mimalloc", FAMILY_MIMALLOC }, { "none", FAMILY_NONE },
+        };
+
+        for (size_t i = 0; name && i < sizeof(families) / sizeof(*families); i++)
+                if (strcmp(name, families[i].name) == 0)
+                        return (int)families[i].family;
+        return -1;
+}
+
+static void add_library_version(struct event *record)
+{
+        const char *lib = event_get(record, "ALLOCSEL_LIBRARY");
+        int family = family_of(event_get(record, "ALLOCSEL_ALLOCATOR_FAMILY"));
+        struct library_traits t;
+        struct stat st;
+        int fd;
+
+        if (family < 0 || !lib || lib[0] != '/' || event_get(record, "ALLOCSEL_LIBRARY_VERSION"))
+                return;
+        /* O_NONBLOCK: a FIFO put in the library's place must not hold the helper */
+        fd = open(lib, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+                library_probe_fd(fd, NULL, (enum alloc_family)family, PROBE_VERSION, &t);
+                if (t.version[0])
+                        event_add(record, "ALLOCSEL_LIBRARY_VERSION=%s", t.version);
+        }
+        close(fd);
+}
+
 /* The record allocsel handed over, sent when asked. Once the journal has
  * taken it, stderr (perhaps the program's socket) is given up. */
 static void announce(struct event *record, bool watching)
@@ -187,8 +230,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "allocsel-monitor: cannot read the record: %s\n", strerror(-r));
                 return 1;
         }
-        if (o.announce)
+        if (o.announce) {
+                add_library_version(&record);
                 announce(&record, o.m.pid > 0);
+        }
         /* allocsel passes the start time it read of itself; without it, read it now */
         if (o.m.pid > 0 && (o.m.start_ticks || proc_read_stat(o.m.pid, &o.m.start_ticks, &state) == 0)) {
                 o.m.started = &record;

@@ -2,9 +2,28 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "messages.h"
+#include "policy_digest.h"
 #include "records.h"
+
+/* systemd's ID of this start of the unit, so that records join systemd's
+ * own; only when it looks like one (32 hex digits). */
+static const char *invocation_id(void)
+{
+        const char *id = getenv("INVOCATION_ID");
+
+        return id && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32 ? id : NULL;
+}
+
+static long long realtime_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static void common_fields(struct event *ev, const struct plan *pl, const char *id, int priority,
                           const char *program)
@@ -15,6 +34,24 @@ static void common_fields(struct event *ev, const struct plan *pl, const char *i
         event_add(ev, "ALLOCSEL_SERVICE=%s", pl->service);
         if (program)
                 event_add(ev, "ALLOCSEL_PROGRAM=%s", program);
+        if (invocation_id())
+                event_add(ev, "ALLOCSEL_INVOCATION_ID=%s", invocation_id());
+        /* the helper logs later, when it gets to run: this is when the program started */
+        event_add(ev, "ALLOCSEL_START_USEC=%lld", realtime_usec());
+}
+
+/* Which policy ran, and the allocator's family so that the helper can find
+ * the library's version after the exec when the plan did not look (reading
+ * the library would delay every start). */
+static void policy_fields(struct event *ev, const struct plan *pl)
+{
+        char digest[POLICY_DIGEST_LEN + 1];
+
+        if (policy_digest(pl, digest) == 0)
+                event_add(ev, "ALLOCSEL_POLICY_DIGEST=%s", digest);
+        event_add(ev, "ALLOCSEL_ALLOCATOR_FAMILY=%s", family_name(pl->allocator->family));
+        if (pl->traits.version[0])
+                event_add(ev, "ALLOCSEL_LIBRARY_VERSION=%s", pl->traits.version);
 }
 
 static void policy_files_field(struct event *ev, const struct plan *pl)
@@ -39,6 +76,7 @@ int record_started(struct event *ev, const struct plan *pl, const char *program,
         common_fields(ev, pl, MESSAGE_ID_STARTED, preload_skipped ? 4 : 6, program);
         event_add(ev, "ALLOCSEL_ALLOCATOR=%s", pl->allocator->name);
         event_add(ev, "ALLOCSEL_LIBRARY=%s", lib);
+        policy_fields(ev, pl);
         event_add(ev, "ALLOCSEL_PID=%d", (int)pid);
         policy_files_field(ev, pl);
         /* ALLOCSEL_SET repeats, one per variable, as journal fields may */

@@ -3,22 +3,11 @@
 # allocators, asked from inside whether each setting took effect, and every
 # failure path with its message and exit status.
 set -u
-# A journal of our own: in a private mount namespace, tmpfs over the journal
-# directories, so that a journald already running on the machine (or another
-# test run's) neither receives these events nor shows its records to us.
-if [ -z "${ALLOCSEL_TEST_NAMESPACE:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
-        export ALLOCSEL_TEST_NAMESPACE=1
-        exec unshare -m --propagation private bash -c '
-                mkdir -p /run/systemd/journal /run/log/journal
-                for d in /run/systemd/journal /run/log/journal /var/log/journal; do
-                        [ -d "$d" ] && mount -t tmpfs -o mode=755 tmpfs "$d"
-                done
-                exec bash "$0" "$@"' "$0" "$@"
-fi
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build="$top/${BUILD:-build}"
 . "$here/lib.sh"
+private_journal_namespace "$0" "$@"
 
 allocsel="$build/allocsel"
 probe="$build/tests/probe"

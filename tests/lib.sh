@@ -50,3 +50,18 @@ finish() {
         echo "$passed passed, $failed failed, $skipped skipped"
         [ "$failed" -eq 0 ]
 }
+
+# private_journal_namespace "$0" "$@": a journal of our own. Re-executes the
+# suite (once, as root) in a private mount namespace with tmpfs over the
+# journal directories, so that a journald already running on the machine
+# (or another test run's) neither receives its events nor shows its records.
+private_journal_namespace() {
+        [ -z "${ALLOCSEL_TEST_NAMESPACE:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null || return 0
+        export ALLOCSEL_TEST_NAMESPACE=1
+        exec unshare -m --propagation private bash -c '
+                mkdir -p /run/systemd/journal /run/log/journal
+                for d in /run/systemd/journal /run/log/journal /var/log/journal; do
+                        [ -d "$d" ] && mount -t tmpfs -o mode=755 tmpfs "$d"
+                done
+                exec bash "$0" "$@"' "$@"
+}
