@@ -34,14 +34,17 @@ SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd)
 CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 
 # Everything but main.c, so the unit tests link the same objects.
-CORE_SRCS := strv json diag numparse companion elf_info trust suggest confscan confread policy_keys policy \
+CORE_SRCS := strv utf8 json diag numparse companion elf_info trust suggest confscan confread policy_keys policy \
              library library_probe catalog envbuild tuning plan inspect events records announce helper pidfd procstat \
              clock cli report compare compare_output policy_digest
 # What the host sets outside any policy (THP, /etc/malloc.conf, the CPUs a
 # service may use); children = "clean".
 CORE_SRCS += sysfile hostconf cpus children_env loadprobe
 CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
-UNIT_TESTS := test-numparse test-json test-digest test-envbuild test-policy test-plan test-tuning test-elf test-library test-cli test-trust test-release test-children test-cpus \
+# allocsel-report: everything but reading the journal is testable without it.
+FLEET_SRCS := fleet_join fleet_summary fleet_output fleet_prometheus strpool pairmap timeparse utf8 json strv numparse
+FLEET_OBJS := $(FLEET_SRCS:%=$(BUILD)/%.o)
+UNIT_TESTS := test-numparse test-json test-fleet test-digest test-envbuild test-policy test-plan test-tuning test-elf test-library test-cli test-trust test-release test-children test-cpus \
               test-events test-monitor test-settings
 UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The unit tests need only the build dependencies (packages run them).
@@ -54,7 +57,7 @@ TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopi
 # plain `make`). A new program or library: add it to one of these lists and
 # give it a link rule below; install, uninstall and the packages follow.
 BIN_PROGRAMS     := allocsel
-LIBEXEC_PROGRAMS := allocsel-monitor
+LIBEXEC_PROGRAMS := allocsel-monitor allocsel-report
 PRIVATE_LIBS     := liballocsel-release.so liballocsel-children.so
 INSTALLED        := $(addprefix $(BUILD)/,$(BIN_PROGRAMS) $(LIBEXEC_PROGRAMS) $(PRIVATE_LIBS))
 
@@ -95,6 +98,13 @@ $(BUILD)/allocsel-monitor: $(BUILD)/monitor_main.o $(MONITOR_OBJS)
 
 $(BUILD)/tests/test-monitor: tests/test-monitor.c $(MONITOR_OBJS) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(MONITOR_OBJS) $(CMOCKA_LIBS)
+
+# The fleet report reads the journal: libsystemd, off allocsel's exec path.
+$(BUILD)/allocsel-report: $(BUILD)/report_main.o $(BUILD)/fleet_read.o $(BUILD)/fleet_directory.o $(FLEET_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) -lpthread
+
+$(BUILD)/tests/test-fleet: tests/test-fleet.c $(FLEET_OBJS) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(FLEET_OBJS) $(CMOCKA_LIBS)
 
 $(BUILD)/tests/test-release: tests/test-release.c selector/release.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CMOCKA_LIBS) -lpthread -ldl

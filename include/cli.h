@@ -6,7 +6,7 @@
 
 #include "strv.h"
 
-enum mode { MODE_RUN, MODE_CHECK, MODE_EXPLAIN, MODE_LIST, MODE_COMPARE, MODE_HELP, MODE_VERSION };
+enum mode { MODE_RUN, MODE_CHECK, MODE_EXPLAIN, MODE_LIST, MODE_COMPARE, MODE_REPORT, MODE_HELP, MODE_VERSION };
 
 struct cli {
         enum mode mode;
@@ -21,7 +21,8 @@ struct cli {
         int n_services;
         const char *check_as;           /* --check --as SERVICE ... */
         const char *file;               /* ... --file PATH: the candidate */
-        char **program;                 /* run, compare: PROGRAM [ARG...], NULL-terminated */
+        char **program;                 /* run, compare: PROGRAM [ARG...], NULL-terminated;
+                                         * report: the report's own options */
         /* --compare */
         struct strv allocators;         /* --allocators A,B */
         struct strv policies;           /* --policies SERVICE,SERVICE */

@@ -17,6 +17,7 @@ const char cli_usage[] =
         "       allocsel --compare [--allocators A,B,..] [--policies S,T,..] [--service NAME]\n"
         "                [--interval MS]\n"
         "                [--output DIR] [--runs N] -- PROGRAM [ARG...]\n"
+        "       allocsel --report [--directory DIR | --file FILE] [--json | --csv] [...]\n"
         "       allocsel --help | --version\n"
         "\n"
         "Runs PROGRAM under the allocator policy of SERVICE from /etc/allocsel.d,\n"
@@ -33,13 +34,16 @@ const char cli_usage[] =
         "\n"
         "--compare runs PROGRAM once per allocator (default: every one found), samples\n"
         "its RSS every --interval ms (default 1000) and writes samples.csv, summary.json\n"
-        "and rss.svg to --output (default ./allocsel-compare) and a table on stdout.\n";
+        "and rss.svg to --output (default ./allocsel-compare) and a table on stdout.\n"
+        "\n"
+        "--report reads allocsel's journal records and shows what ran where and what it\n"
+        "did to RSS (allocsel --report --help lists its options).\n";
 
 enum {
         OPT_CHECK = 256, OPT_EXPLAIN, OPT_LIST, OPT_COMPARE, OPT_POLICY_DIR, OPT_CONFIG,
         OPT_ALLOCATOR, OPT_STRICT, OPT_NO_MONITOR, OPT_JSON, OPT_HELP, OPT_VERSION,
         OPT_ALLOCATORS, OPT_SERVICE, OPT_INTERVAL, OPT_OUTPUT, OPT_RUNS, OPT_POLICIES,
-        OPT_AS, OPT_FILE,
+        OPT_AS, OPT_FILE, OPT_REPORT,
 };
 
 static const struct option options[] = {
@@ -63,6 +67,7 @@ static const struct option options[] = {
         { "policies", required_argument, NULL, OPT_POLICIES },
         { "as", required_argument, NULL, OPT_AS },
         { "file", required_argument, NULL, OPT_FILE },
+        { "report", no_argument, NULL, OPT_REPORT },
         { NULL, 0, NULL, 0 },
 };
 
@@ -85,6 +90,9 @@ static int parse_option(struct cli *c, int opt, const char **ret_error)
         case OPT_COMPARE: return set_mode(c, MODE_COMPARE, ret_error);
         case OPT_HELP: return set_mode(c, MODE_HELP, ret_error);
         case OPT_VERSION: return set_mode(c, MODE_VERSION, ret_error);
+        case OPT_REPORT:
+                *ret_error = "--report comes first: allocsel --report [OPTIONS] (see allocsel --report --help)";
+                return -EINVAL;
         case OPT_POLICY_DIR:
                 if (optarg[0] == '\0') {
                         *ret_error = "--policy-dir needs a directory";
@@ -251,6 +259,13 @@ int cli_parse(int argc, char **argv, struct cli *ret, const char **ret_error)
         struct cli c;
         int r;
 
+        /* The report is a program of its own, with options of its own. */
+        if (argc >= 2 && strcmp(argv[1], "--report") == 0) {
+                memset(ret, 0, sizeof(*ret));
+                ret->mode = MODE_REPORT;
+                ret->program = argv + 2;
+                return 0;
+        }
         /* '+': stop at SERVICE, so that PROGRAM's own options stay PROGRAM's. */
         r = parse_options(&c, argc, argv, "+", ret_error);
         /* The other modes take options after their operands too

@@ -12,6 +12,7 @@
 
 #include "announce.h"
 #include "cli.h"
+#include "companion.h"
 #include "compare.h"
 #include "envbuild.h"
 #include "inspect.h"
@@ -21,6 +22,10 @@
 
 #ifndef ALLOCSEL_VERSION
 #define ALLOCSEL_VERSION "unknown"
+#endif
+
+#ifndef LIBEXECDIR
+#define LIBEXECDIR "/usr/libexec"
 #endif
 
 #define EXIT_USAGE 2
@@ -142,6 +147,30 @@ static int start_planned(const struct cli *c, const struct plan *pl, const char 
         return exec_failed(path, e);
 }
 
+/* --report: the report reads the journal with libsystemd, which allocsel
+ * itself never loads; it is a program of its own. */
+static int exec_report(char **args)
+{
+        struct strv argv = { 0 };
+        char *path = NULL;
+        int r = companion_path("allocsel-report", LIBEXECDIR "/allocsel", &path), e;
+
+        if (r == -ENOMEM || strv_push(&argv, "allocsel-report") < 0) {
+                fprintf(stderr, "allocsel: out of memory\n");
+                free(path);
+                return EXIT_CANNOT_EXECUTE;
+        }
+        for (size_t i = 0; args[i]; i++)
+                if (strv_push(&argv, args[i]) < 0)
+                        break;
+        execv(path, argv.v);
+        e = errno;
+        fprintf(stderr, "allocsel: cannot run the report program %s: %s\n", path, strerror(e));
+        strv_free(&argv);
+        free(path);
+        return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+}
+
 static int run(const struct cli *c, const struct plan_options *o, const struct sigaction *program_sigchld)
 {
         char *path = NULL, *skipped = NULL;
@@ -226,6 +255,9 @@ int main(int argc, char **argv)
                 break;
         case MODE_LIST:
                 r = report_list(&o, c.json);
+                break;
+        case MODE_REPORT:
+                r = exec_report(c.program);
                 break;
         case MODE_COMPARE: {
                 struct compare_options co = {

@@ -494,7 +494,8 @@ fi
 echo "# make install and uninstall are symmetric"
 dest="$work/dest"
 make -s -C "$top" BUILD="${BUILD:-build}" install DESTDIR="$dest" PREFIX=/usr >/dev/null
-for f in usr/bin/allocsel usr/libexec/allocsel/allocsel-monitor usr/lib/allocsel/liballocsel-children.so usr/lib/systemd/catalog/allocsel.catalog \
+for f in usr/bin/allocsel usr/libexec/allocsel/allocsel-monitor usr/libexec/allocsel/allocsel-report \
+        usr/lib/allocsel/liballocsel-children.so usr/lib/systemd/catalog/allocsel.catalog \
         usr/share/man/man1/allocsel.1 usr/share/man/man5/allocsel.d.5 etc/allocsel.d/default.conf \
         usr/share/bash-completion/completions/allocsel usr/share/doc/allocsel/examples/jemalloc.conf; do
         [ -e "$dest/$f" ] && pass "make install: $f" || fail "make install: $f"

@@ -143,5 +143,38 @@ for unit in allocsel-simple allocsel-notify; do
         [ -n "$rec" ] && pass "$unit: exited event in the unit's journal" || fail "$unit: exited event in the unit's journal"
 done
 
+# The fleet report inside: the program's exit status comes from systemd's own
+# records, joined by the invocation ID allocsel logged.
+cat > "$work/policies/sd-exit.conf" <<EOF2
+allocator = "jemalloc";
+monitor = { startup_sample_ms = 100; };
+EOF2
+chmod 644 "$work/policies/sd-exit.conf"
+inside sh -c "cat > /etc/systemd/system/allocsel-exit3.service" <<EOF2
+[Service]
+ExecStart=$build/allocsel --policy-dir $work/policies sd-exit $build/tests/eater 5 1500 3
+EOF2
+inside systemctl daemon-reload
+inside systemctl start allocsel-exit3.service
+for _ in $(seq 100); do
+        [ "$(inside systemctl is-active allocsel-exit3.service)" = failed ] && break
+        sleep 0.1
+done
+invocation=$(inside systemctl show -p InvocationID --value allocsel-exit3.service)
+unit_record allocsel-exit3.service "$(id EXITED)" >/dev/null
+for _ in $(seq 50); do
+        report=$(inside "$build/allocsel" --report --json --runs 2>&1)
+        grep -q '"exit_status":3' <<<"$report" && break
+        sleep 0.1
+done
+rj() { python3 -c 'import json,sys
+runs = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
+r = [o for o in runs if o["unit"] == sys.argv[2]]
+print(" ".join(str(r[-1].get(k)) for k in sys.argv[3:]) if r else "no run")' "$report" "$@"; }
+expect_eq "report: a unit's run joins systemd's records by invocation ID, exit status 3" \
+        "$invocation exited 3 True" "$(rj allocsel-exit3.service invocation_id exit_code exit_status loaded)"
+expect_eq "report: a unit stopped cleanly exited with success" "success None" \
+        "$(rj allocsel-simple.service exit_code exit_status)"
+
 [ -n "${DEBUG_SYSTEMD:-}" ] && inside journalctl --no-pager -o cat -u allocsel-simple.service
 finish
