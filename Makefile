@@ -213,6 +213,7 @@ bench: all
 	BUILD=$(BUILD) bash bench/release.sh
 	BUILD=$(BUILD) bash bench/policy.sh
 	BUILD=$(BUILD) bash bench/check.sh
+	BUILD=$(BUILD) bash bench/report.sh
 
 # No process is started from the fuzz target: leave out what spawns.
 FUZZ_SRCS := $(filter-out helper announce compare compare_output,$(CORE_SRCS))
