@@ -260,6 +260,15 @@ in_cgroup() {
                 "$root" "$dir" _ "$@"
 }
 
+# drop_cgroup DIR: removes the test cgroup once the last process in it is gone
+drop_cgroup() {
+        for _ in $(seq 200); do
+                [ -s "$1/cgroup.procs" ] || break
+                sleep 0.05
+        done
+        rmdir "$1" && pass "the test cgroup is removed" || fail "the test cgroup is removed" "$(cat "$1/cgroup.procs")"
+}
+
 field_arenas() {
         local cg v2root
         echo "# arena_max = \"auto\", narenas = \"auto\": the CPUs the service may use"
@@ -298,14 +307,14 @@ EOF2
         cg=/sys/fs/cgroup/cpu/allocsel-test-$$
         if [ "$is_root" = yes ] && [ -w /sys/fs/cgroup/cpu ] && [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] && mkdir "$cg" 2>/dev/null; then
                 echo 50000 > "$cg/cpu.cfs_quota_us"
-                run_capture in_cgroup "$cg" "$allocsel" --policy-dir "$pd" --config "$work/none.conf" auto-gl "$ldso" --list-tunables
+                run_capture in_cgroup "$cg" "$allocsel" --no-monitor --policy-dir "$pd" --config "$work/none.conf" auto-gl "$ldso" --list-tunables
                 expect_has "cgroup v1 quota 0.5 CPU: glibc arena_max auto is 8" "glibc.malloc.arena_max: 0x8 " "$out"
-                run_capture in_cgroup "$cg" "$allocsel" --policy-dir "$pd" --config "$work/none.conf" auto-je "$probe"
+                run_capture in_cgroup "$cg" "$allocsel" --no-monitor --policy-dir "$pd" --config "$work/none.conf" auto-je "$probe"
                 expect_eq "cgroup v1 quota 0.5 CPU: jemalloc narenas auto is 1" 1 "$(value je.opt.narenas)"
-                run_capture in_cgroup "$cg" "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --explain auto-gl
+                run_capture in_cgroup "$cg" "$allocsel" --no-monitor --policy-dir "$pd" --config "$work/none.conf" --explain auto-gl
                 expect_has "--explain names the quota and its file" \
                         "for 1 CPU from the cgroup CPU quota 50000 per 100000 ($cg/cpu.cfs_quota_us)" "$out"
-                rmdir "$cg"
+                drop_cgroup "$cg"
         else
                 skip "arenas auto under a cgroup v1 CPU quota" "no writable cgroup v1 cpu hierarchy here"
         fi
@@ -314,11 +323,11 @@ EOF2
            grep -qw cpu "$v2root/cgroup.subtree_control" 2>/dev/null && mkdir "$v2root/allocsel-test-$$" 2>/dev/null; then
                 cg=$v2root/allocsel-test-$$
                 echo "50000 100000" > "$cg/cpu.max"
-                run_capture in_cgroup "$cg" "$allocsel" --policy-dir "$pd" --config "$work/none.conf" auto-je "$probe"
+                run_capture in_cgroup "$cg" "$allocsel" --no-monitor --policy-dir "$pd" --config "$work/none.conf" auto-je "$probe"
                 expect_eq "cgroup v2 cpu.max 0.5 CPU: jemalloc narenas auto is 1" 1 "$(value je.opt.narenas)"
-                run_capture in_cgroup "$cg" "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --explain auto-gl
+                run_capture in_cgroup "$cg" "$allocsel" --no-monitor --policy-dir "$pd" --config "$work/none.conf" --explain auto-gl
                 expect_has "--explain names cpu.max" "from the cgroup CPU quota 50000 100000 ($cg/cpu.max)" "$out"
-                rmdir "$cg"
+                drop_cgroup "$cg"
         else
                 skip "arenas auto under a cgroup v2 cpu.max" "the cpu controller is not enabled on a writable cgroup2 here"
         fi
