@@ -5,12 +5,12 @@
 #include "plan.h"
 #include "policy_digest.h"
 
-static char *policy_dir;
+static char *policy_dir, *global_conf;
 
 /* The digest of SERVICE's plan with policy text in policy_dir/SERVICE.conf. */
 static void digest_of(const char *text, char *const *envp, char out[POLICY_DIGEST_LEN + 1])
 {
-        struct plan_options o = { .global_conf = "/nonexistent/allocsel.conf" };
+        struct plan_options o = { .global_conf = global_conf };
         struct plan pl;
 
         free(write_file(policy_dir, "svc.conf", text));
@@ -26,10 +26,31 @@ static void digest_of(const char *text, char *const *envp, char out[POLICY_DIGES
         strv_free(&o.dirs);
 }
 
+/* The allocators are libfake-alloc.so under their sonames, found through
+ * library_dirs: the packages' builds run this test without any allocator
+ * installed. */
 static int setup(void **state)
 {
+        static const char *const sonames[] = { "libjemalloc.so.2", "libtcmalloc.so.4" };
+        char *fake, *libdir, *conf;
+
         (void)state;
         policy_dir = tmpdir_new();
+        assert_true(asprintf(&libdir, "%s/lib", policy_dir) > 0);
+        assert_int_equal(mkdir(libdir, 0755), 0);
+        assert_true(asprintf(&fake, "%s/libfake-alloc.so", self_dir()) > 0);
+        for (size_t i = 0; i < sizeof(sonames) / sizeof(*sonames); i++) {
+                char *link;
+
+                assert_true(asprintf(&link, "%s/%s", libdir, sonames[i]) > 0);
+                assert_int_equal(symlink(fake, link), 0);
+                free(link);
+        }
+        assert_true(asprintf(&conf, "library_dirs = [ \"%s\" ];\n", libdir) > 0);
+        global_conf = write_file(policy_dir, "allocsel.conf", conf);
+        free(conf);
+        free(fake);
+        free(libdir);
         return 0;
 }
 
@@ -37,6 +58,7 @@ static int teardown(void **state)
 {
         (void)state;
         tmpdir_free(policy_dir);
+        free(global_conf);
         return 0;
 }
 
