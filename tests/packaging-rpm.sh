@@ -69,7 +69,8 @@ expect_eq "rpmlint: the rpm and the spec are clean (rpm/rpmlint.toml says what i
 
 echo "# what the rpm holds and requires"
 files=$(rpm -qlp "$rpm1" 2>/dev/null)
-for f in /usr/bin/allocsel /usr/libexec/allocsel/allocsel-monitor "$libdir/allocsel/liballocsel-release.so" \
+for f in /usr/bin/allocsel /usr/libexec/allocsel/allocsel-monitor /usr/libexec/allocsel/allocsel-report \
+        "$libdir/allocsel/liballocsel-release.so" \
         "$libdir/allocsel/liballocsel-children.so" \
         /usr/share/man/man1/allocsel.1.gz /usr/share/man/man5/allocsel.d.5.gz \
         /usr/lib/systemd/catalog/allocsel.catalog /usr/lib/allocsel.d /etc/allocsel.d/default.conf \
@@ -228,7 +229,8 @@ expect_eq "the base it requires and one recommended allocator come along" \
 expect_eq "%post updated the catalog" 1 "$(catalog_updates)"
 run_capture rpm --root "$root" -V allocsel
 expect_eq "rpm -V: every installed file as packaged" "0:" "$rc:$out"
-for f in /usr/bin/allocsel /usr/libexec/allocsel/allocsel-monitor "$libdir/allocsel/liballocsel-release.so" \
+for f in /usr/bin/allocsel /usr/libexec/allocsel/allocsel-monitor /usr/libexec/allocsel/allocsel-report \
+        "$libdir/allocsel/liballocsel-release.so" \
         "$libdir/allocsel/liballocsel-children.so" \
         /etc/allocsel.d/default.conf /usr/lib/systemd/catalog/allocsel.catalog; do
         [ -f "$root$f" ] && pass "installed: $f" || fail "installed: $f"
@@ -252,6 +254,10 @@ for lib in libjemalloc.so.2 libtcmalloc.so.4 libtcmalloc_minimal.so.4; do
 done
 run_capture in_root /usr/bin/allocsel --check
 expect_eq "allocsel --check passes the installed policy" "0:" "$rc:$err"
+# the report program, from %{_libexecdir}, with the root's libsystemd
+run_capture in_root /usr/bin/allocsel --report --directory /var/tmp
+expect_eq "allocsel --report runs in the root (an empty directory: no records)" \
+        "0:allocsel --report: no allocsel records in /var/tmp" "$rc:$err"
 printf 'allocator = "glibc";\nrelease = { interval_ms = 1000; };\n' >"$root/etc/allocsel.d/rel.conf"
 for a in jemalloc tcmalloc tcmalloc-minimal; do printf 'allocator = "%s";\n' "$a" >"$root/etc/allocsel.d/rhel-$a.conf"; done
 chmod 644 "$root"/etc/allocsel.d/*.conf

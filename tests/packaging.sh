@@ -56,6 +56,8 @@ else
         installed_by_us=yes
         run_capture /usr/bin/allocsel --list
         expect_has "installed allocsel --list finds jemalloc" "jemalloc" "$out"
+        run_capture /usr/bin/allocsel --report --help
+        expect_has "installed allocsel --report runs the packaged report program" "usage: allocsel --report" "$out"
         examples="$work/examples"; mkdir -m 755 "$examples"
         install -m 644 /usr/share/doc/allocsel/examples/*.conf "$examples/"
         run_capture /usr/bin/allocsel --policy-dir "$examples" --check
