@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check-build: plain `make` builds exactly what `make install` installs
-# and runs nothing (packages call it), and what is installed runs on glibc
-# 2.28 / systemd 239 (RHEL 8), checked symbol by symbol.
+# and runs nothing (packages call it), what runs in or is preloaded into a
+# service links no libsystemd, and what is installed runs on glibc 2.28 /
+# systemd 239 (RHEL 8), checked symbol by symbol.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -31,6 +32,20 @@ done
 expect_eq "make builds no test program" "" "$(find "$work/b/tests" -type f 2>/dev/null)"
 run_capture make -n -C "$top" BUILD="$work/b" DESTDIR="$work/root2" PREFIX=/usr install
 expect_not_has "make install builds nothing more after make" "-o $work/b/" "$out"
+
+echo "# libsystemd stays off the exec path"
+# allocsel runs in every service's start and the two libraries are preloaded
+# into services: none of them may load libsystemd; the helper and the report
+# program carry it instead.
+needed() { readelf -dW "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' '; }
+for f in bin/allocsel lib/allocsel/liballocsel-release.so lib/allocsel/liballocsel-children.so; do
+        libs=$(needed "$work/root/usr/$f")
+        [ -n "$libs" ] && ! grep -q 'libsystemd' <<<"$libs" && pass "${f##*/} does not link libsystemd ($libs)" \
+                || fail "${f##*/} does not link libsystemd" "NEEDED: ${libs:-none read}"
+done
+for f in allocsel-monitor allocsel-report; do
+        expect_has "$f, exec'd by allocsel, links libsystemd" libsystemd "$(needed "$work/root/usr/libexec/allocsel/$f")"
+done
 
 echo "# portability: glibc 2.28, systemd 239"
 elves=()
