@@ -106,6 +106,24 @@ static int start_untouched(const struct plan *pl, const char *path, char **argv,
         return exec_failed(path, e);
 }
 
+/* No program to exec: the policy's errors are logged all the same (as
+ * before a failed exec), and a refusal still refuses. */
+static int program_missing(const struct plan *pl, const char *name, int r)
+{
+        struct announcement a;
+        struct event ev;
+
+        if (pl->fallback) {
+                (void)record_fallback(&ev, pl, name, pl->refuse, NULL);
+                announce(&a, &ev, NULL, NULL, false);
+                event_free(&ev);
+        }
+        fprintf(stderr, "allocsel: %s: %s\n", name, r == -EACCES ? "permission denied" : "command not found");
+        if (pl->fallback && pl->refuse)
+                return EX_CONFIG;
+        return r == -EACCES ? EXIT_CANNOT_EXECUTE : EXIT_NOT_FOUND;
+}
+
 /* The start the plan describes (or, skipped, untouched with a warning). A
  * variable the kernel would refuse falls back instead of failing the exec. */
 static int start_planned(const struct cli *c, const struct plan *pl, const char *path, const char *skipped,
@@ -186,10 +204,9 @@ static int run(const struct cli *c, const struct plan_options *o, const struct s
         /* 2. The program, found like env(1) finds it. */
         r = program_find(c->program[0], getenv("PATH"), &path);
         if (r < 0) {
-                fprintf(stderr, "allocsel: %s: %s\n", c->program[0],
-                        r == -EACCES ? "permission denied" : "command not found");
+                r = program_missing(&pl, c->program[0], r);
                 plan_free(&pl);
-                return r == -EACCES ? EXIT_CANNOT_EXECUTE : EXIT_NOT_FOUND;
+                return r;
         }
 
         /* 3. Policy errors: refuse when asked to, else start untouched. */

@@ -308,6 +308,17 @@ expect_eq "...with the environment untouched" "(unset)" "$(value env.PAD)"
 expect_has "...saying why" "e2big: policy not applied, environment untouched: the environment with the policy's variables is over" "$err"
 rm "$pd/e2big.conf"
 
+echo "# a policy error, then no program to run: the error is logged all the same"
+printf 'allocator = "nosuch";\n' | policy nolib
+run nolib no-such-program-anywhere
+expect_eq "broken policy, program not found: 127" 127 "$rc"
+expect_has "...the fallback record is not lost" \
+        "nolib: policy not applied, environment untouched: $pd/nolib.conf:1: allocator \"nosuch\" is not known" "$err"
+run --strict nolib no-such-program-anywhere
+expect_eq "...and --strict refuses (78), as when the program exists" 78 "$rc"
+expect_has "...saying so" "nolib: refusing to start: $pd/nolib.conf:1" "$err"
+rm "$pd/nolib.conf"
+
 echo "# records on stderr are one line each"
 printf 'environment = { X = "a\\nb\\x1bc"; };\n' | policy ctrl
 run --no-monitor ctrl true

@@ -172,6 +172,13 @@ print(len(r.get("MESSAGE") or "") > 131072, "BIG=" + "b" * 131000 in r.get("ALLO
         rec=$(journal_wait "ALLOCSEL_SERVICE=$svc-fbexec" 1 | head -1)
         expect_eq "journal: ...the fallback record still arrives" \
                 "$(sed -n 's/.*MESSAGE_ID_FALLBACK *"\(.*\)"/\1/p' "$top/include/messages.h")" "$(jfield "$rec" MESSAGE_ID)"
+        cp "$pd/$svc-fbexec.conf" "$pd/$svc-fbnf.conf"
+        run "$svc-fbnf" no-such-program-anywhere
+        expect_eq "journal: fallback then no program found: 127" 127 "$rc"
+        rec=$(journal_wait "ALLOCSEL_SERVICE=$svc-fbnf" 1 | head -1)
+        expect_eq "journal: ...the fallback record still arrives" \
+                "$(sed -n 's/.*MESSAGE_ID_FALLBACK *"\(.*\)"/\1/p' "$top/include/messages.h")" "$(jfield "$rec" MESSAGE_ID)"
+        rm -f "$pd/$svc-fbnf.conf"
         # more fields than journald takes in one entry: on stderr, not lost
         for i in $(seq 1100); do printf 'ALLOCSEL_SET=V%d=1\0' "$i"; done >"$work/wide.record"
         printf 'ALLOCSEL_SERVICE=%s\0PRIORITY=6\0MESSAGE=%s: wide record\0' "$svc-wide" "$svc-wide" >>"$work/wide.record"
