@@ -43,8 +43,9 @@ struct library_cache;
 struct library_cache *library_cache_new(void);
 void library_cache_free(struct library_cache *cache);
 
-/* ld.so splits LD_PRELOAD on whitespace and ':': 0, or -EINVAL with
- * *ret_why a sentence naming path and the character. */
+/* ld.so splits LD_PRELOAD on whitespace and ':' and expands '$' tokens
+ * ($ORIGIN, $LIB, $PLATFORM): 0, or -EINVAL with *ret_why a sentence
+ * naming path and the character. */
 int library_path_check(const char *path, char **ret_why);
 
 /* Checks path as a library to preload and probes it, through one open

@@ -54,6 +54,11 @@ int library_path_check(const char *path, char **ret_why)
         if (c)
                 return because(ret_why, -EINVAL,
                                "\"%s\" contains %s (ld.so splits LD_PRELOAD on whitespace and ':')", path, c);
+        /* ld.so would load another file than the one checked */
+        if (strchr(path, '$'))
+                return because(ret_why, -EINVAL,
+                               "\"%s\" contains '$' (ld.so expands $ORIGIN, $LIB and $PLATFORM in LD_PRELOAD)",
+                               path);
         return 0;
 }
 

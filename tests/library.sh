@@ -30,6 +30,18 @@ library_path_tests() {
         expect_has "...escaping the tab" 'contains a tab' "$err"
         run_capture "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" space "$probe" LD_PRELOAD
         expect_eq "library with a space: the program runs untouched" "(unset)" "$(value env.LD_PRELOAD)"
+        # ld.so expands $LIB, $ORIGIN and $PLATFORM in LD_PRELOAD: the file
+        # checked (a directory really named $LIB) is not the one it would load
+        mkdir -m 755 "$t/\$LIB"; cp "$jemalloc" "$t/\$LIB/libjemalloc.so.2"; chmod 644 "$t/\$LIB/libjemalloc.so.2"
+        printf 'allocator = "jemalloc";\nlibrary = "%s";\n' "$t/\$LIB/libjemalloc.so.2" > "$t/pd/dst.conf"
+        chmod 644 "$t/pd/dst.conf"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" --check dst
+        expect_eq "library path with \$LIB: --check fails" 1 "$rc"
+        expect_has "...saying why" \
+                "dst.conf:2: library: \"$t/\$LIB/libjemalloc.so.2\" contains '\$' (ld.so expands \$ORIGIN, \$LIB and \$PLATFORM" "$err"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" dst "$probe" LD_PRELOAD
+        expect_eq "...and the program runs untouched" "(unset)" "$(value env.LD_PRELOAD)"
+        rm -r "$t/\$LIB"
         rm "$t"/pd/*.conf
 
         printf 'allocator = "jemalloc";\n' > "$t/pd/je.conf"; chmod 644 "$t/pd/je.conf"

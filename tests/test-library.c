@@ -41,6 +41,16 @@ static void test_paths_ld_so_would_split(void **state)
                 /* and nothing reaches the file system */
                 expect_load(bad[i], &allocator, -EINVAL, names[i]);
         }
+        /* ld.so expands these in LD_PRELOAD: it would load another file than the one checked */
+        for (size_t i = 0; i < 3; i++) {
+                static const char *const dst[] = { "/usr/$LIB/libjemalloc.so.2", "/opt/${ORIGIN}/lib.so",
+                                                   "/opt/$PLATFORM/lib.so" };
+
+                assert_int_equal(library_path_check(dst[i], &why), -EINVAL);
+                assert_non_null(strstr(why, "contains '$' (ld.so expands $ORIGIN, $LIB and $PLATFORM"));
+                free(why);
+                expect_load(dst[i], &allocator, -EINVAL, "contains '$'");
+        }
         assert_int_equal(library_path_check("relative.so", &why), -EINVAL);
         assert_string_equal(why, "\"relative.so\" is not an absolute path");
         free(why);
