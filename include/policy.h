@@ -18,6 +18,7 @@ enum policy_key {
         K_GLIBC_MMAP_THRESHOLD,
         K_GLIBC_TOP_PAD,
         K_GLIBC_TCACHE_COUNT,
+        K_GLIBC_MXFAST,
         K_GLIBC_HUGETLB,
         K_JE_BACKGROUND_THREAD,
         K_JE_DIRTY_DECAY_MS,

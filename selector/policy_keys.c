@@ -26,6 +26,7 @@ const struct key_spec policy_keys[K__COUNT] = {
         [K_GLIBC_MMAP_THRESHOLD] = { "glibc", "mmap_threshold", VK_SIZE, 0, 32LL << 20, 0, 0, NULL },
         [K_GLIBC_TOP_PAD]        = { "glibc", "top_pad", VK_SIZE, 0, 64 * GIB, 0, 0, NULL },
         [K_GLIBC_TCACHE_COUNT]   = { "glibc", "tcache_count", VK_INT, 0, 65535, 0, 0, NULL },
+        [K_GLIBC_MXFAST]         = { "glibc", "mxfast", VK_INT, 0, 160, 0, 0, NULL },
         /* 1: madvise(MADV_HUGEPAGE), 2: MAP_HUGETLB pages of the default size */
         [K_GLIBC_HUGETLB]        = { "glibc", "hugetlb", VK_INT, 0, 2, 0, 0, NULL },
         [K_JE_BACKGROUND_THREAD] = { "jemalloc", "background_thread", VK_BOOL, 0, 1, 0, 0, NULL },

@@ -41,6 +41,7 @@ static const struct glibc_knob glibc_knobs[] = {
         { K_GLIBC_MMAP_THRESHOLD, "glibc.malloc.mmap_threshold", "MALLOC_MMAP_THRESHOLD_", 26 },
         { K_GLIBC_TOP_PAD, "glibc.malloc.top_pad", "MALLOC_TOP_PAD_", 26 },
         { K_GLIBC_TCACHE_COUNT, "glibc.malloc.tcache_count", NULL, 26 },
+        { K_GLIBC_MXFAST, "glibc.malloc.mxfast", NULL, 31 },
         { K_GLIBC_HUGETLB, "glibc.malloc.hugetlb", NULL, 35 },
 };
 

@@ -5,6 +5,7 @@
  * variables to print ("env.NAME=") or, as "maps:NAME", a library to look
  * for in its own /proc/self/maps ("maps.NAME=1"). */
 #include <dlfcn.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,6 +114,26 @@ static int maps_has(const char *name)
         return found;
 }
 
+/* glibc: how many freed bytes sit in fast bins (0 when mxfast = 0) after
+ * freeing small blocks beyond what the tcache holds. */
+static void print_glibc(void)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
+        void *blocks[64];
+
+        if (dlsym(RTLD_DEFAULT, "mallctl") || dlsym(RTLD_DEFAULT, "MallocExtension_GetNumericProperty") ||
+            dlsym(RTLD_DEFAULT, "mi_option_get"))
+                return;
+        for (size_t i = 0; i < sizeof(blocks) / sizeof(*blocks); i++)
+                blocks[i] = malloc(40);
+        for (size_t i = 0; i < sizeof(blocks) / sizeof(*blocks); i += 2)
+                free(blocks[i]); /* every other one: no two freed blocks are neighbours */
+        printf("glibc.fastbin_bytes=%zu\n", mallinfo2().fsmblks);
+        for (size_t i = 1; i < sizeof(blocks) / sizeof(*blocks); i += 2)
+                free(blocks[i]);
+#endif
+}
+
 int main(int argc, char **argv)
 {
         /* allocate something so lazy allocators initialise */
@@ -121,6 +142,7 @@ int main(int argc, char **argv)
         print_jemalloc();
         print_gperftools();
         print_mimalloc();
+        print_glibc();
         for (int i = 1; i < argc; i++) {
                 const char *v = getenv(argv[i]);
 

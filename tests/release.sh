@@ -94,6 +94,12 @@ release_python() {
                 rss_falls_below "$pid" 65536 5000 && pass "release (python, $p): RSS falls below 64 MiB after the free ($(rss_kb "$pid") KiB)" \
                         || fail "release (python, $p): RSS falls below 64 MiB after the free" "$(rss_kb "$pid") KiB"
         done
+        run_capture "$allocsel" --policy-dir "$pd" --no-monitor rel-lowrss "$build/tests/probe"
+        expect_eq "release (low-rss-glibc.conf): glibc's fast bins are off in the program (mxfast = 0)" \
+                "glibc.fastbin_bytes=0" "$(grep '^glibc.fastbin_bytes=' <<<"$out")"
+        run_capture "$allocsel" --policy-dir "$pd" --no-monitor norel-py "$build/tests/probe"
+        [ "$(sed -n 's/^glibc.fastbin_bytes=//p' <<<"$out")" -gt 0 ] 2>/dev/null \
+                && pass "release: ...and on without it (control)" || fail "release: ...and on without it (control)" "$out"
         r=$(rss_kb "${pids[control]}")
         [ "${r:-0}" -ge 150000 ] && pass "release (python): without the helper the memory stays ($r KiB)" \
                 || fail "release (python): without the helper the memory stays (control)" "RSS ${r:-none} KiB"

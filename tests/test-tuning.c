@@ -73,6 +73,22 @@ static void test_glibc_tunables_merged(void **state)
                                               "glibc.malloc.tcache_count=0");
 }
 
+static void test_glibc_mxfast_since_2_31(void **state)
+{
+        struct fixture *f = *state;
+        char *envp[] = { NULL };
+
+        snprintf(f->t.version, sizeof(f->t.version), "2.36");
+        set_int(&f->p, K_GLIBC_MXFAST, 0);
+        run_tuning(f, "glibc", envp);
+        assert_true(strv_contains(&f->changes, "GLIBC_TUNABLES=glibc.malloc.mxfast=0"));
+        strv_free(&f->changes);
+        snprintf(f->t.version, sizeof(f->t.version), "2.28"); /* RHEL 8 */
+        run_tuning(f, "glibc", envp);
+        assert_int_equal(f->changes.n, 0);
+        assert_true(diags_contain(&f->d, "glibc 2.28 has no glibc.malloc.mxfast (glibc 2.31 and later); ignored"));
+}
+
 static void test_glibc_legacy_variables(void **state)
 {
         struct fixture *f = *state;
@@ -215,6 +231,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_glibc_tunables_version),
                 cmocka_unit_test_setup_teardown(test_glibc_tunables_merged, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_glibc_mxfast_since_2_31, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_glibc_legacy_variables, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_glibc_hugetlb_since_2_35, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_huge_page_keys, setup, teardown),
