@@ -12,12 +12,12 @@ install -m 644 conf/python-service.conf "$policies/demo-service.conf"
 echo "\$ allocsel --explain demo-service"
 "$build/allocsel" --policy-dir "$policies" --explain demo-service
 echo
-echo "\$ allocsel demo-service python3 examples/demo.py"
-"$build/allocsel" --policy-dir "$policies" demo-service python3 examples/demo.py
+echo "\$ allocsel demo-service /usr/bin/python3 examples/demo.py"
+"$build/allocsel" --policy-dir "$policies" demo-service /usr/bin/python3 examples/demo.py
 
 echo
-echo "\$ allocsel --compare --interval 200 --output $build/compare -- python3 bench/ssl_contexts.py 400 3"
+echo "\$ allocsel --compare --interval 200 --output $build/compare -- /usr/bin/python3 bench/ssl_contexts.py 400 3"
 echo "  (each allocator in turn: 400 SSL contexts held by asyncio tasks, released, then 3 s idle)"
-"$build/allocsel" --compare --interval 200 --output "$build/compare" -- python3 bench/ssl_contexts.py 400 3
+"$build/allocsel" --compare --interval 200 --output "$build/compare" -- /usr/bin/python3 bench/ssl_contexts.py 400 3
 echo
 echo "Open $build/compare/rss.svg in a browser for RSS over time, one line per allocator."

@@ -259,7 +259,6 @@ static int find_children_library(struct plan *pl, const struct plan_options *o)
                           why ? why : pl->children_library);
                 free(why);
                 free(pl->children_library);
-        free(pl->children_saved);
                 pl->children_library = NULL;
         }
         return 0;
@@ -457,7 +456,6 @@ void plan_free(struct plan *pl)
         free(pl->library);
         free(pl->release_library);
         free(pl->children_library);
-        free(pl->children_saved);
         strv_free(&pl->changes);
         strv_free(&pl->notes);
         diags_free(&pl->diags);

@@ -124,7 +124,7 @@ EOF2
 
         echo "# --compare: the effect on the demo workload (reduced size)"
         run --compare --allocators glibc,jemalloc --interval 200 --output "$cmp-ssl" -- \
-                python3 "$top/bench/ssl_contexts.py" 250 2
+                /usr/bin/python3 "$top/bench/ssl_contexts.py" 250 2
         ratio=$(json_get "$cmp-ssl/summary.json" \
                 "round([a for a in d['allocators'] if a['name']=='jemalloc'][0]['median']['end_rss_kb'] / [a for a in d['allocators'] if a['name']=='glibc'][0]['median']['end_rss_kb'], 2)")
         python3 -c "import sys; sys.exit(0 if $ratio < 0.6 else 1)" \

@@ -440,12 +440,12 @@ python3 -c 'import json,sys; d={a["name"]:a for a in json.loads(sys.stdin.read()
         && pass "--list --json finds each allocator with its version" || fail "--list --json" "$out"
 
 echo "# a real Python program under jemalloc"
-if command -v python3 >/dev/null; then
-        run je python3 -c 'import os; print(any("libjemalloc" in l for l in open("/proc/self/maps"))); print(os.environ["PYTHONMALLOC"])'
-        expect_eq "python3 runs with jemalloc mapped and PYTHONMALLOC set" "True
+if [ -x /usr/bin/python3 ]; then
+        run je /usr/bin/python3 -c 'import os; print(any("libjemalloc" in l for l in open("/proc/self/maps"))); print(os.environ["PYTHONMALLOC"])'
+        expect_eq "/usr/bin/python3 runs with jemalloc mapped and PYTHONMALLOC set" "True
 malloc" "$out"
 else
-        skip "python3 under jemalloc" "no python3"
+        skip "/usr/bin/python3 under jemalloc" "no /usr/bin/python3"
 fi
 
 . "$here/policy.sh"
