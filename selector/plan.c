@@ -456,6 +456,7 @@ void plan_free(struct plan *pl)
         free(pl->library);
         free(pl->release_library);
         free(pl->children_library);
+        free(pl->children_saved);
         strv_free(&pl->changes);
         strv_free(&pl->notes);
         diags_free(&pl->diags);
