@@ -143,13 +143,16 @@ release_shape_check() { # ALLOCATOR MODE PID
 }
 
 release_shapes() {
-        local mode glibc_pid
+        local mode glibc_pid minimal_pid
         for mode in hold busy; do
                 release_shape_start glibc "$mode"
                 glibc_pid=$shape_pid
                 release_shape_start tcmalloc-minimal "$mode"
+                minimal_pid=$shape_pid
+                release_shape_start tcmalloc "$mode"
                 release_shape_check glibc "$mode" "$glibc_pid"
-                release_shape_check tcmalloc-minimal "$mode" "$shape_pid"
+                release_shape_check tcmalloc-minimal "$mode" "$minimal_pid"
+                release_shape_check tcmalloc "$mode" "$shape_pid"
         done
 }
 
@@ -159,6 +162,7 @@ release_tests() {
                 "$(nm -D --defined-only "$build/liballocsel-release.so" | grep -v ' [wWvV] ')"
         release_case glibc glibc
         release_case tcmalloc tcmalloc-minimal
+        release_case tcmalloc-full tcmalloc
         release_python
         release_shapes
 
