@@ -17,9 +17,9 @@ import gc
 import json
 import os
 import resource
-import ssl
 import sys
-import time
+
+from ssl_contexts import hold  # one task holding one SSL context, until released
 
 HOLD_S = 10.0
 BURSTS = 3
@@ -47,12 +47,6 @@ def helper_cpu_s():
         except OSError:
             pass
     return 0.0
-
-
-async def hold(contexts, ready, release):
-    contexts.append(ssl.create_default_context())
-    ready.release()
-    await release.wait()
 
 
 async def build_and_release(count, hold_s):
