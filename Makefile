@@ -19,34 +19,48 @@ DESTDIR    ?=
 BUILD      ?= build
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
+# gcc-ar names its own LTO plugin: plain ar loads every plugin in
+# bfd-plugins (LLVM's too, a package outside Build-Depends).
+AR         := gcc-ar
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS    ?= -O2 -g
 SAN_FLAGS ?=
-ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -Iinclude \
+# -MMD -MP: each object depends on the headers it includes, nothing more.
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -Iinclude \
              -DALLOCSEL_VERSION='"$(VERSION)"' -DLIBEXECDIR='"$(LIBEXECDIR)"' \
-             -DRELEASELIBDIR='"$(LIBDIR)/allocsel"' \
+             -DPRIVATELIBDIR='"$(LIBDIR)/allocsel"' \
              -DMULTIARCH='"$(MULTIARCH)"' $(shell $(PKG_CONFIG) --cflags libconfig)
 LDFLAGS  ?=
 CONFIG_LIBS  := $(shell $(PKG_CONFIG) --libs libconfig)
 SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd)
 CMOCKA_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka)
 
-# Everything but main.c, so the unit tests link the same objects.
-CORE_SRCS := strv utf8 json diag numparse companion elf_info trust suggest confscan confread policy_keys policy \
-             library library_probe catalog envbuild tuning plan inspect events records announce helper pidfd procstat \
-             clock cli report compare compare_output policy_digest
-# What the host sets outside any policy (THP, /etc/malloc.conf, the CPUs a
-# service may use); children = "clean".
-CORE_SRCS += sysfile hostconf cpus children_env loadprobe
-CORE_OBJS := $(CORE_SRCS:%=$(BUILD)/%.o)
-# allocsel-report: everything but reading the journal is testable without it.
-FLEET_SRCS := fleet_join fleet_summary fleet_output fleet_prometheus strpool pairmap timeparse utf8 json strv numparse
-FLEET_OBJS := $(FLEET_SRCS:%=$(BUILD)/%.o)
-UNIT_TESTS := test-numparse test-json test-fleet test-digest test-envbuild test-policy test-plan test-tuning test-elf test-library test-cli test-trust test-release test-children test-cpus \
-              test-events test-monitor test-settings
-UNIT_BINS  := $(UNIT_TESTS:%=$(BUILD)/tests/%)
+# One folder per program over a shared core (README, "Layout"): each
+# program's sources are its folder's. selector/lib is built once into an
+# archive every program links; it sees include/ only, so it cannot
+# include a program's headers. A program's folder sees include/ and itself.
+CORE_SRCS     := $(sort $(wildcard selector/lib/*.c))
+LAUNCHER_SRCS := $(sort $(wildcard selector/allocsel/*.c))
+MONITOR_SRCS  := $(sort $(wildcard selector/monitor/*.c))
+REPORT_SRCS   := $(sort $(wildcard selector/report/*.c))
+obj = $(patsubst selector/%.c,$(BUILD)/obj/%.o,$(1))
+CORE_LIB      := $(BUILD)/obj/libcore.a
+# Each program's objects but its main, as an archive: its unit tests link them.
+LAUNCHER_LIB  := $(BUILD)/obj/liblauncher.a
+MONITOR_LIB   := $(BUILD)/obj/libmonitor.a
+REPORT_LIB    := $(BUILD)/obj/libreport.a
+ALL_OBJS      := $(call obj,$(CORE_SRCS) $(LAUNCHER_SRCS) $(MONITOR_SRCS) $(REPORT_SRCS))
+
+# Unit tests, by the program whose code they test (the rest: the launcher's).
+CORE_TESTS     := test-numparse test-json test-children
+MONITOR_TESTS  := test-monitor
+REPORT_TESTS   := test-fleet
+PRELOAD_TESTS  := test-release
+LAUNCHER_TESTS := $(filter-out $(CORE_TESTS) $(MONITOR_TESTS) $(REPORT_TESTS) $(PRELOAD_TESTS), \
+                  $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test-*.c)))
+UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(CORE_TESTS) $(LAUNCHER_TESTS) $(MONITOR_TESTS) $(REPORT_TESTS) $(PRELOAD_TESTS))
 # The unit tests need only the build dependencies (packages run them).
 UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/libfake-alloc.so $(BUILD)/tests/libno-override.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/probe \
@@ -70,107 +84,126 @@ all: $(INSTALLED)
 demo: all
 	BUILD=$(BUILD) bash examples/demo.sh
 
-$(BUILD)/%.o: selector/%.c $(wildcard include/*.h) | $(BUILD)
+-include $(ALL_OBJS:.o=.d) $(wildcard $(BUILD)/tests/*.d)
+
+$(BUILD)/obj/lib/%.o: selector/lib/%.c
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD):
+# A program's object: its own folder's headers, and the core's.
+$(BUILD)/obj/%.o: selector/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iselector/$(*D) -c -o $@ $<
+
+$(CORE_LIB): $(call obj,$(CORE_SRCS))
+$(LAUNCHER_LIB): $(call obj,$(filter-out %/main.c,$(LAUNCHER_SRCS)))
+$(MONITOR_LIB): $(call obj,$(filter-out %/main.c,$(MONITOR_SRCS)))
+$(REPORT_LIB): $(call obj,$(filter-out %/main.c,$(REPORT_SRCS)))
+$(BUILD)/obj/%.a:
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/tests:
 	mkdir -p $(BUILD)/tests
 
 # allocsel itself links libconfig only: libsystemd stays off the exec path.
-$(BUILD)/allocsel: $(BUILD)/main.o $(CORE_OBJS)
+$(BUILD)/allocsel: $(BUILD)/obj/allocsel/main.o $(LAUNCHER_LIB) $(CORE_LIB) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CONFIG_LIBS)
 
 # The release helper: preloaded into services, so it exports nothing.
-$(BUILD)/liballocsel-release.so: selector/release.c | $(BUILD)
+$(BUILD)/liballocsel-release.so: selector/preload/release.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS_LIB) -fPIC -shared -fvisibility=hidden \
 		$(LDFLAGS) -o $@ $< -lpthread -ldl
 
 # children = "clean": preloaded into services, it exports only the functions
 # it interposes; linked -z now so that nothing is resolved in a vfork child.
-$(BUILD)/liballocsel-children.so: selector/children.c selector/children_env.c include/children.h | $(BUILD)
+# The spec codec is the core's, built again position-independent.
+$(BUILD)/liballocsel-children.so: selector/preload/children.c selector/lib/children_env.c include/children_env.h | $(BUILD)/tests
 	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -Iinclude $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS_LIB) -fPIC -shared \
-		-fvisibility=hidden -Wl,-z,now $(LDFLAGS) -o $@ selector/children.c selector/children_env.c -lpthread -ldl
+		-fvisibility=hidden -Wl,-z,now $(LDFLAGS) -o $@ selector/preload/children.c selector/lib/children_env.c -lpthread -ldl
 
-# The helper: the event type and /proc reading it shares with allocsel, and the watch.
-MONITOR_OBJS := $(addprefix $(BUILD)/,monitor.o events.o strv.o procstat.o numparse.o clock.o library_probe.o)
-$(BUILD)/allocsel-monitor: $(BUILD)/monitor_main.o $(MONITOR_OBJS)
+# The helper, linked with libsystemd.
+$(BUILD)/allocsel-monitor: $(BUILD)/obj/monitor/main.o $(MONITOR_LIB) $(CORE_LIB) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
 
-$(BUILD)/tests/test-monitor: tests/test-monitor.c $(MONITOR_OBJS) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(MONITOR_OBJS) $(CMOCKA_LIBS)
-
 # The fleet report reads the journal: libsystemd, off allocsel's exec path.
-$(BUILD)/allocsel-report: $(BUILD)/report_main.o $(BUILD)/fleet_read.o $(BUILD)/fleet_directory.o $(FLEET_OBJS)
+$(BUILD)/allocsel-report: $(BUILD)/obj/report/main.o $(REPORT_LIB) $(CORE_LIB) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS) -lpthread
 
-$(BUILD)/tests/test-fleet: tests/test-fleet.c $(FLEET_OBJS) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(FLEET_OBJS) $(CMOCKA_LIBS)
+# Unit tests: the program's headers and archive, then the core's.
+$(addprefix $(BUILD)/tests/,$(CORE_TESTS)): $(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(CMOCKA_LIBS)
 
-$(BUILD)/tests/test-release: tests/test-release.c selector/release.c | $(BUILD)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CMOCKA_LIBS) -lpthread -ldl
+$(addprefix $(BUILD)/tests/,$(LAUNCHER_TESTS)): $(BUILD)/tests/%: tests/unit/%.c $(LAUNCHER_LIB) $(CORE_LIB) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Iselector/allocsel $(LDFLAGS) -o $@ $< $(LAUNCHER_LIB) $(CORE_LIB) $(CONFIG_LIBS) $(CMOCKA_LIBS)
 
-$(BUILD)/tests/test-%: tests/test-%.c $(CORE_OBJS) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_OBJS) $(CONFIG_LIBS) $(CMOCKA_LIBS)
+$(addprefix $(BUILD)/tests/,$(MONITOR_TESTS)): $(BUILD)/tests/%: tests/unit/%.c $(MONITOR_LIB) $(CORE_LIB) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Iselector/monitor $(LDFLAGS) -o $@ $< $(MONITOR_LIB) $(CORE_LIB) $(CMOCKA_LIBS)
 
-# The probe asks the allocator inside itself; it links nothing but libc.
-$(BUILD)/tests/probe: tests/probe.c | $(BUILD)
+$(addprefix $(BUILD)/tests/,$(REPORT_TESTS)): $(BUILD)/tests/%: tests/unit/%.c $(REPORT_LIB) $(CORE_LIB) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Iselector/report $(LDFLAGS) -o $@ $< $(REPORT_LIB) $(CORE_LIB) $(CMOCKA_LIBS)
+
+# The release helper's unit test includes its source (its functions are static).
+$(BUILD)/tests/test-release: tests/unit/test-release.c | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Iselector/preload $(LDFLAGS) -o $@ $< $(CMOCKA_LIBS) -lpthread -ldl
+
+$(BUILD)/tests/probe: tests/helpers/probe.c | $(BUILD)/tests
 	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -g -o $@ $< -ldl
 
-$(BUILD)/tests/static-true: tests/tiny.c | $(BUILD)
+$(BUILD)/tests/static-true: tests/helpers/tiny.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -static -o $@ $<
 
-$(BUILD)/tests/notify-ready: tests/notify-ready.c | $(BUILD)
+$(BUILD)/tests/notify-ready: tests/helpers/notify-ready.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $< $(SYSTEMD_LIBS)
 
-$(BUILD)/tests/fragment: tests/fragment.c | $(BUILD)
+$(BUILD)/tests/fragment: tests/helpers/fragment.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
 
 # The same without PIE: like Debian's /usr/bin/python3, it exports malloc.
-$(BUILD)/tests/fragment-nopie: tests/fragment.c | $(BUILD)
+$(BUILD)/tests/fragment-nopie: tests/helpers/fragment.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -fno-pie -no-pie -o $@ $<
 
-$(BUILD)/tests/old-kernel: tests/old-kernel.c | $(BUILD)
+$(BUILD)/tests/old-kernel: tests/helpers/old-kernel.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
 
-$(BUILD)/tests/spawner: tests/spawner.c | $(BUILD)
+$(BUILD)/tests/spawner: tests/helpers/spawner.c | $(BUILD)/tests
 	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -o $@ $< -ldl
 
-$(BUILD)/tests/libabort-at-load.so: tests/load-fails.c | $(BUILD)
+$(BUILD)/tests/libabort-at-load.so: tests/helpers/load-fails.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -DABORT_AT_LOAD -o $@ $<
 
-$(BUILD)/tests/libhangs-at-load.so: tests/load-fails.c | $(BUILD)
+$(BUILD)/tests/libhangs-at-load.so: tests/helpers/load-fails.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -DHANG_AT_LOAD -o $@ $<
 
 # Linked against a library that is gone once it is built.
-$(BUILD)/tests/libneeds-ghost.so: tests/load-fails.c tests/empty.c | $(BUILD)
+$(BUILD)/tests/libneeds-ghost.so: tests/helpers/load-fails.c tests/helpers/empty.c | $(BUILD)/tests
 	mkdir -p $(BUILD)/tests/ghost
-	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -Wl,-soname,libghost.so -o $(BUILD)/tests/ghost/libghost.so tests/empty.c
+	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -Wl,-soname,libghost.so -o $(BUILD)/tests/ghost/libghost.so tests/helpers/empty.c
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $< -L$(BUILD)/tests/ghost -Wl,--no-as-needed -lghost
 	rm -r $(BUILD)/tests/ghost
 
-$(BUILD)/tests/libkeep.so: tests/keep.c | $(BUILD)
+$(BUILD)/tests/libkeep.so: tests/helpers/keep.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
 
-$(BUILD)/tests/eater: tests/eater.c | $(BUILD)
+$(BUILD)/tests/eater: tests/helpers/eater.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
 
-$(BUILD)/tests/libfake-je.so: tests/fake-prefixed-jemalloc.c | $(BUILD)
+$(BUILD)/tests/libfake-je.so: tests/helpers/fake-prefixed-jemalloc.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
 
-$(BUILD)/tests/libfake-alloc.so: tests/fake-allocator.c | $(BUILD)
+$(BUILD)/tests/libfake-alloc.so: tests/helpers/fake-allocator.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
 
 # Only a DT_HASH table (no DT_GNU_HASH): the other way to count symbols.
-$(BUILD)/tests/libno-override.so: tests/fake-no-override.c | $(BUILD)
+$(BUILD)/tests/libno-override.so: tests/helpers/fake-no-override.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -Wl,--hash-style=sysv -o $@ $<
 
 # Needs libjemalloc.so.2 by name only: linked against an empty library with
 # that soname, so building it needs no allocator (at run time ld.so loads
 # the real one).
-$(BUILD)/tests/links-jemalloc: tests/tiny.c $(BUILD)/tests/soname/libjemalloc.so.2
+$(BUILD)/tests/links-jemalloc: tests/helpers/tiny.c $(BUILD)/tests/soname/libjemalloc.so.2
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $< -Wl,--no-as-needed $(BUILD)/tests/soname/libjemalloc.so.2
 
-$(BUILD)/tests/soname/libjemalloc.so.2: tests/empty.c | $(BUILD)
+$(BUILD)/tests/soname/libjemalloc.so.2: tests/helpers/empty.c | $(BUILD)/tests
 	mkdir -p $(@D)
 	$(CC) -std=c17 $(WARN) -shared -fPIC -Wl,-soname,$(@F) -o $@ $<
 
@@ -178,8 +211,8 @@ check-unit: $(UNIT_BINS) $(UNIT_TOOLS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 check-integration: all $(TEST_TOOLS)
-	BUILD=$(BUILD) SANITIZED=$(if $(SAN_FLAGS),1,) bash tests/integration.sh
-	BUILD=$(BUILD) SANITIZED=$(if $(SAN_FLAGS),1,) bash tests/report.sh
+	BUILD=$(BUILD) SANITIZED=$(if $(SAN_FLAGS),1,) bash tests/blackbox/integration.sh
+	BUILD=$(BUILD) SANITIZED=$(if $(SAN_FLAGS),1,) bash tests/blackbox/report.sh
 
 # The same suites again under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-sanitizers:
@@ -188,19 +221,19 @@ check-sanitizers:
 
 # Units through allocsel under a real systemd in a throwaway container.
 check-systemd: all $(TEST_TOOLS)
-	BUILD=$(BUILD) bash tests/systemd.sh
+	BUILD=$(BUILD) bash tests/blackbox/systemd.sh
 
 # Plain `make` runs nothing and builds what is installed; what is installed
-# imports nothing newer than glibc 2.28 / systemd 239 (tests/glibc-symbols.sh)
+# imports nothing newer than glibc 2.28 / systemd 239 (tests/build/glibc-symbols.sh)
 # and works on RHEL 8's kernel, without pidfd, close_range and clone3.
 check-build: all $(TEST_TOOLS)
-	@r=0; bash tests/build.sh || r=1; BUILD=$(BUILD) bash tests/old-kernel.sh && exit $$r
+	@r=0; bash tests/build/layout.sh || r=1; bash tests/build/build.sh || r=1; BUILD=$(BUILD) bash tests/build/old-kernel.sh && exit $$r
 
 # The .deb (installed system-wide: hold /tmp/allocsel-heavy.lock) and the
 # rpm (installed with dnf into a RHEL-like root), built from `make dist`.
 check-packaging:
-	@deb=0; BUILD=$(BUILD) bash tests/packaging.sh || deb=1; \
-	BUILD=$(BUILD) bash tests/packaging-rpm.sh && exit $$deb
+	@deb=0; BUILD=$(BUILD) bash tests/packaging/packaging.sh || deb=1; \
+	BUILD=$(BUILD) bash tests/packaging/packaging-rpm.sh && exit $$deb
 
 # Ten seconds of fuzzing: keeps the fuzz target building and catches the obvious.
 check-fuzz:
@@ -216,20 +249,30 @@ bench: all
 	BUILD=$(BUILD) bash bench/report.sh
 
 # No process is started from the fuzz target: leave out what spawns.
-FUZZ_SRCS := $(filter-out helper announce compare compare_output,$(CORE_SRCS))
-fuzz: | $(BUILD)
-	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+FUZZ_SRCS := $(CORE_SRCS) $(filter-out %/main.c %/helper.c %/announce.c %/compare.c %/compare_output.c,$(LAUNCHER_SRCS))
+fuzz: | $(BUILD)/tests
+	clang -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iselector/allocsel \
 		$(shell $(PKG_CONFIG) --cflags libconfig) -DMULTIARCH='"$(MULTIARCH)"' \
-		-o $(BUILD)/fuzz-policy tests/fuzz-policy.c $(FUZZ_SRCS:%=selector/%.c) $(CONFIG_LIBS)
+		-o $(BUILD)/fuzz-policy tests/fuzz/fuzz-policy.c $(FUZZ_SRCS) $(CONFIG_LIBS)
 	mkdir -p $(BUILD)/fuzz-corpus && cp conf/*.conf $(BUILD)/fuzz-corpus/
-	for f in tests/policies/*.conf; do cp "$$f" "$(BUILD)/fuzz-corpus/fixture-$${f##*/}"; done
+	for f in tests/fixtures/policies/*.conf; do cp "$$f" "$(BUILD)/fuzz-corpus/fixture-$${f##*/}"; done
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(BUILD)/fuzz-policy -max_total_time=$${FUZZ_SECONDS:-60} \
 		-max_len=4096 -artifact_prefix=$(BUILD)/ $(BUILD)/fuzz-corpus
 
+# Each folder is checked with the include path it is built with.
+TIDY_FLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(shell $(PKG_CONFIG) --cflags libconfig libsystemd) -DMULTIARCH=\"$(MULTIARCH)\"
 lint:
 	cppcheck --std=c11 --enable=warning,style,performance,portability --error-exitcode=1 \
-		--inline-suppr --suppress=missingIncludeSystem -Iinclude -D_GNU_SOURCE -q selector tests/*.c
-	clang-tidy --quiet selector/*.c -- -std=c17 -D_GNU_SOURCE -Iinclude $(shell $(PKG_CONFIG) --cflags libconfig libsystemd) -DMULTIARCH=\"$(MULTIARCH)\"
+		--inline-suppr --suppress=missingIncludeSystem -Iinclude -D_GNU_SOURCE -q selector/lib
+	@set -e; for d in allocsel monitor report preload; do \
+		cppcheck --std=c11 --enable=warning,style,performance,portability --error-exitcode=1 \
+		--inline-suppr --suppress=missingIncludeSystem -Iinclude -Iselector/$$d -D_GNU_SOURCE -q selector/$$d; done
+	cppcheck --std=c11 --enable=warning,style,performance,portability --error-exitcode=1 \
+		--inline-suppr --suppress=missingIncludeSystem -Iinclude -Iselector/allocsel -Iselector/monitor -Iselector/report \
+		-Iselector/preload -D_GNU_SOURCE -q tests/unit tests/helpers tests/fuzz
+	clang-tidy --quiet selector/lib/*.c -- $(TIDY_FLAGS)
+	@set -e; for d in allocsel monitor report preload; do \
+		echo "clang-tidy selector/$$d"; clang-tidy --quiet selector/$$d/*.c -- $(TIDY_FLAGS) -Iselector/$$d; done
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/allocsel $(DESTDIR)$(LIBDIR)/allocsel
@@ -258,7 +301,7 @@ uninstall:
 # source tree but what builds leave in it, so no git is needed and a
 # tarball's own tree makes the same tarball. No sources: an error.
 DIST_NAME := allocsel-$(VERSION)
-dist: | $(BUILD)
+dist: | $(BUILD)/tests
 	@set -e; files=$$(find . \( -name .git -o -path './build*' -o -path './$(BUILD)' -o -path ./debian/allocsel \
 		-o -path ./debian/.debhelper \) -prune -o -type f ! -name '*~' ! -name '*.substvars' ! -name '*.debhelper.log' \
 		! -path ./debian/files ! -path ./debian/debhelper-build-stamp -print | sed 's,^\./,,' | LC_ALL=C sort); \

@@ -35,7 +35,7 @@ unshare -m --propagation private bash -c '
                 [ -d "$d" ] && mount -t tmpfs -o mode=755 tmpfs "$d"
         done
         . tests/lib.sh
-        . tests/journal.sh
+        . tests/blackbox/journal.sh
         start_journald
         INVOCATION_ID=$(od -An -tx1 -N16 /dev/urandom | tr -d " \n") \
                 "$1/allocsel" --policy-dir "$2/policies" svc-template "$1/tests/eater" 10 300 >/dev/null

@@ -17,7 +17,7 @@ true=$(command -v true)
 
 # Measure the path services take: with a journal listening.
 . tests/lib.sh
-. tests/journal.sh
+. tests/blackbox/journal.sh
 start_journald || true
 
 echo "start-up: allocsel SERVICE true (jemalloc policy, --no-monitor) vs env LD_PRELOAD=$lib true"

@@ -8,8 +8,8 @@
  *   ALLOCSEL_CHILDREN=1234;LD_PRELOAD=/opt/keep.so;MALLOC_CONF;ALLOCSEL_SERVICE;...
  *
  * NAME alone: it was unset. In values, '%' and ';' are written %25 and %3B. */
-#ifndef ALLOCSEL_CHILDREN_H
-#define ALLOCSEL_CHILDREN_H
+#ifndef ALLOCSEL_CHILDREN_ENV_H
+#define ALLOCSEL_CHILDREN_ENV_H
 
 #include <stdbool.h>
 #include <stddef.h>

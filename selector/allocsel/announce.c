@@ -12,12 +12,9 @@
 
 #include "announce.h"
 #include "messages.h"
+#include "monitor_args.h"
 #include "pidfd.h"
 #include "procstat.h"
-
-/* the descriptors the helper gets: the record first, then the pidfd */
-#define HELPER_RECORD_FD 3
-#define HELPER_PIDFD 4
 
 static int record_fd_new(const struct event *record)
 {
@@ -38,21 +35,21 @@ static int watch_args(struct strv *argv, const struct monitor_settings *watch, c
 {
         unsigned long long start = 0;
         char state;
-        int r = strv_pushf(argv, "--watch=%d", (int)getpid());
+        int r = strv_pushf(argv, "--" MONITOR_OPT_WATCH "=%d", (int)getpid());
 
         /* the program keeps our start time: the monitor's guard against PID reuse */
         if (r == 0 && proc_read_stat(getpid(), &start, &state) == 0)
-                r = strv_pushf(argv, "--start-ticks=%llu", start);
+                r = strv_pushf(argv, "--" MONITOR_OPT_START_TICKS "=%llu", start);
         if (r == 0 && pidfd)
-                r = strv_pushf(argv, "--pidfd=%d", HELPER_PIDFD);
+                r = strv_pushf(argv, "--" MONITOR_OPT_PIDFD "=%d", MONITOR_PIDFD);
         if (r == 0)
-                r = strv_pushf(argv, "--startup-ms=%lld", watch->startup_sample_ms);
+                r = strv_pushf(argv, "--" MONITOR_OPT_STARTUP_MS "=%lld", watch->startup_sample_ms);
         if (r == 0)
-                r = strv_pushf(argv, "--interval-ms=%lld", watch->sample_interval_ms);
+                r = strv_pushf(argv, "--" MONITOR_OPT_INTERVAL_MS "=%lld", watch->sample_interval_ms);
         if (r == 0 && watch->log_samples)
-                r = strv_push(argv, "--log-samples");
+                r = strv_push(argv, "--" MONITOR_OPT_LOG_SAMPLES);
         if (r == 0 && library)
-                r = strv_pushf(argv, "--library=%s", library);
+                r = strv_pushf(argv, "--" MONITOR_OPT_LIBRARY "=%s", library);
         return r;
 }
 
@@ -68,9 +65,9 @@ static int helper_argv(struct strv *argv, const struct monitor_settings *watch, 
         if (r == 0 && watch)
                 r = watch_args(argv, watch, library, pidfd);
         if (r == 0)
-                r = strv_pushf(argv, "--record=%d", HELPER_RECORD_FD);
+                r = strv_pushf(argv, "--" MONITOR_OPT_RECORD "=%d", MONITOR_RECORD_FD);
         if (r == 0 && to_journal)
-                r = strv_push(argv, "--announce");
+                r = strv_push(argv, "--" MONITOR_OPT_ANNOUNCE);
         return r;
 }
 

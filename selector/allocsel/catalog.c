@@ -40,16 +40,6 @@ static const char *const default_dirs[] = {
 /* Library names that mean "an allocator": preloading two of them crashes. */
 static const char *const allocator_prefixes[] = { "libjemalloc", "libtcmalloc", "libmimalloc" };
 
-static const char *const family_names[] = {
-        [FAMILY_GLIBC] = "glibc", [FAMILY_JEMALLOC] = "jemalloc", [FAMILY_GPERFTOOLS] = "tcmalloc",
-        [FAMILY_MIMALLOC] = "mimalloc", [FAMILY_NONE] = "none",
-};
-
-const char *family_name(enum alloc_family f)
-{
-        return family_names[f];
-}
-
 static struct allocator *add_allocator(struct catalog *c, const char *name)
 {
         struct allocator *v = realloc(c->v, (c->n + 1) * sizeof(*v));
@@ -163,14 +153,10 @@ static int load_dirs(struct catalog *c, const config_setting_t *list, const char
         return 0;
 }
 
+/* A custom allocator's family: any but glibc, whose malloc is no library. */
 static int parse_family(const char *s, enum alloc_family *ret)
 {
-        for (int f = FAMILY_GLIBC + 1; f <= FAMILY_NONE; f++)
-                if (strcmp(s, family_names[f]) == 0) {
-                        *ret = (enum alloc_family)f;
-                        return 0;
-                }
-        return -EINVAL;
+        return family_from_name(s, ret) == 0 && *ret != FAMILY_GLIBC ? 0 : -EINVAL;
 }
 
 static void load_custom(struct catalog *c, const config_setting_t *def, const char *file, struct diags *d)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "alloc_family.h"
 #include "diag.h"
 #include "library.h"
 #include "strv.h"
@@ -35,7 +36,6 @@ void catalog_free(struct catalog *c);
 
 const struct allocator *catalog_find(const struct catalog *c, const char *name);
 const char *catalog_suggest(const struct catalog *c, const char *name);
-const char *family_name(enum alloc_family f);
 
 /* The first usable library for a (its own library, else the first of its
  * sonames in the directories), loaded with library_load(): 0 with

@@ -7,7 +7,7 @@
 
 #include "json.h"
 #include "loadprobe.h"
-#include "report.h"
+#include "check_explain_list.h"
 
 /* What a package manager or a tool leaves next to a policy: Chef stages
  * .chef-*.conf in the directory itself, rpm and dpkg keep .rpmnew,
@@ -101,7 +101,7 @@ static size_t print_problems(const struct plan *pl, const struct plan_options *o
         return errors;
 }
 
-int report_check(const struct plan_options *o, char **services, int n, char *const *envp)
+int check_policies(const struct plan_options *o, char **services, int n, char *const *envp)
 {
         struct strv names = { 0 }, seen = { 0 };
         struct plan_options each = *o;
@@ -249,7 +249,7 @@ static void explain_json(const struct plan *pl, const struct strv *vars)
         printf("],\"outcome\":\"%s\"}\n", outcome(pl));
 }
 
-int report_explain(const struct plan_options *o, const char *service, bool json, char *const *envp)
+int explain_service(const struct plan_options *o, const char *service, bool json, char *const *envp)
 {
         struct strv vars = { 0 };
         struct plan pl;
@@ -268,7 +268,7 @@ int report_explain(const struct plan_options *o, const char *service, bool json,
         return 0;
 }
 
-int report_list(const struct plan_options *o, bool json)
+int list_allocators(const struct plan_options *o, bool json)
 {
         struct catalog c;
         struct diags d = { 0 };

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "envbuild.h"
 #include "hostconf.h"
 #include "sysfile.h"
 
@@ -29,19 +28,6 @@ int thp_mode_read(const char *path, char *buf, size_t size)
         return 0;
 }
 
-char *jemalloc_conf_link(const char *conf_var)
-{
-        /* jemalloc builds both names from one prefix: "je_" gives JE_MALLOC_CONF */
-        size_t prefix = strlen(conf_var) > strlen("MALLOC_CONF") ? strlen(conf_var) - strlen("MALLOC_CONF") : 0;
-        char *path;
-
-        if (asprintf(&path, "/etc/%.*smalloc.conf", (int)prefix, conf_var) < 0)
-                return NULL;
-        for (char *c = path + strlen("/etc/"); prefix > 0; c++, prefix--)
-                *c = (char)tolower((unsigned char)*c);
-        return path;
-}
-
 static const char *test_override(const char *var, const char *path)
 {
         const char *v = getenv(var);
@@ -49,63 +35,24 @@ static const char *test_override(const char *var, const char *path)
         return v && *v ? v : path;
 }
 
-/* THP "always" makes jemalloc back its extents with huge pages: its RSS can
- * grow many times over (jemalloc issue 1674: 11 MB -> 181-283 MB). */
-static void thp_warning(struct plan *pl)
+const char *thp_enabled_file(void)
 {
-        const char *path = test_override(THP_ENABLED_TEST_VAR, THP_ENABLED_FILE);
-        const struct setting *a = &pl->policy.s[K_ALLOCATOR];
-        char mode[32];
-
-        if (pl->policy.s[K_JE_THP].set || thp_mode_read(path, mode, sizeof(mode)) < 0 ||
-            strcmp(mode, "always") != 0)
-                return;
-        diags_add(&pl->diags, DIAG_WARNING, a->set ? a->file : NULL, a->set ? a->line : 0,
-                  "transparent huge pages are \"always\" on this host (%s): jemalloc's RSS can grow many "
-                  "times over; set jemalloc.thp = \"never\" (or \"default\" to keep the kernel's choice)",
-                  path);
+        return test_override(THP_ENABLED_TEST_VAR, THP_ENABLED_FILE);
 }
 
-/* jemalloc reads the link's target name as configuration, before the
- * variable (which wins key by key): shown with what results. */
-static int malloc_conf_link(struct plan *pl, char *const *envp)
+char *jemalloc_conf_link(const char *conf_var)
 {
-        const char *conf_var = pl->traits.conf_var[0] ? pl->traits.conf_var : "MALLOC_CONF";
-        char *own = jemalloc_conf_link(conf_var), target[PATH_MAX], *merged = NULL;
-        const char *link, *var;
-        struct strv pairs = { 0 };
-        ssize_t n;
-        int r = 0;
+        const char *test = getenv(MALLOC_CONF_LINK_TEST_VAR);
+        /* jemalloc builds both names from one prefix: "je_" gives JE_MALLOC_CONF */
+        size_t prefix = strlen(conf_var) > strlen("MALLOC_CONF") ? strlen(conf_var) - strlen("MALLOC_CONF") : 0;
+        char *path;
 
-        if (!own)
-                return -ENOMEM;
-        link = test_override(MALLOC_CONF_LINK_TEST_VAR, own);
-        n = readlink(link, target, sizeof(target) - 1);
-        if (n > 0) {
-                target[n] = '\0';
-                diags_add(&pl->diags, DIAG_WARNING, link, 0,
-                          "-> \"%s\": jemalloc reads this in every program on this host, this service's too "
-                          "(%s wins key by key)", target, conf_var);
-                var = env_lookup(pl->changes.v, conf_var);
-                if (!var)
-                        var = env_lookup(envp, conf_var);
-                r = var ? strv_split(&pairs, var, ",") : 0;
-                if (r == 0)
-                        r = list_merge(target, ',', ':', &pairs, &merged);
-                if (r == 0)
-                        r = strv_pushf(&pl->notes, "jemalloc reads %s -> \"%s\", then %s: in effect \"%s\"",
-                                       link, target, conf_var, merged);
-        }
-        free(merged);
-        strv_free(&pairs);
-        free(own);
-        return r;
+        if (test && *test)
+                return strdup(test);
+        if (asprintf(&path, "/etc/%.*smalloc.conf", (int)prefix, conf_var) < 0)
+                return NULL;
+        for (char *c = path + strlen("/etc/"); prefix > 0; c++, prefix--)
+                *c = (char)tolower((unsigned char)*c);
+        return path;
 }
 
-int host_describe(struct plan *pl, char *const *envp)
-{
-        if (!pl->allocator || pl->allocator->family != FAMILY_JEMALLOC)
-                return 0;
-        thp_warning(pl);
-        return malloc_conf_link(pl, envp);
-}

@@ -15,10 +15,10 @@
 #include "companion.h"
 #include "compare.h"
 #include "envbuild.h"
-#include "inspect.h"
+#include "program.h"
 #include "plan.h"
 #include "records.h"
-#include "report.h"
+#include "check_explain_list.h"
 
 #ifndef ALLOCSEL_VERSION
 #define ALLOCSEL_VERSION "unknown"
@@ -265,13 +265,13 @@ int main(int argc, char **argv)
                 r = 0;
                 break;
         case MODE_CHECK:
-                r = report_check(&o, c.services, c.n_services, environ);
+                r = check_policies(&o, c.services, c.n_services, environ);
                 break;
         case MODE_EXPLAIN:
-                r = report_explain(&o, c.service, c.json, environ);
+                r = explain_service(&o, c.service, c.json, environ);
                 break;
         case MODE_LIST:
-                r = report_list(&o, c.json);
+                r = list_allocators(&o, c.json);
                 break;
         case MODE_REPORT:
                 r = exec_report(c.program);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "envbuild.h"
-#include "children.h"
+#include "children_env.h"
 #include "companion.h"
 #include "cpus.h"
 #include "hostconf.h"
@@ -94,8 +94,8 @@ static int add_preload(struct plan *pl, char *const *envp)
         return r;
 }
 
-#ifndef RELEASELIBDIR
-#define RELEASELIBDIR "/usr/lib/allocsel"
+#ifndef PRIVATELIBDIR
+#define PRIVATELIBDIR "/usr/lib/allocsel"
 #endif
 #define RELEASE_LIBRARY "liballocsel-release.so"
 
@@ -137,7 +137,7 @@ static int add_release(struct plan *pl, const struct plan_options *o)
                 break;
         }
         /* a missing library is reported by library_load below, naming the path */
-        if (companion_path(RELEASE_LIBRARY, RELEASELIBDIR, &pl->release_library) == -ENOMEM)
+        if (companion_path(RELEASE_LIBRARY, PRIVATELIBDIR, &pl->release_library) == -ENOMEM)
                 return -ENOMEM;
         if (library_load(o->libraries, pl->release_library, &q, &t, &why) < 0) {
                 diags_add(&pl->diags, DIAG_ERROR, first->file, first->line, "release: %s",
@@ -252,7 +252,7 @@ static int find_children_library(struct plan *pl, const struct plan_options *o)
         if (!s->set || strcmp(s->s, "clean") != 0)
                 return 0;
         /* a missing library is reported by library_load below, naming the path */
-        if (companion_path(CHILDREN_LIBRARY, RELEASELIBDIR, &pl->children_library) == -ENOMEM)
+        if (companion_path(CHILDREN_LIBRARY, PRIVATELIBDIR, &pl->children_library) == -ENOMEM)
                 return -ENOMEM;
         if (library_load(o->libraries, pl->children_library, &q, &t, &why) < 0) {
                 diags_add(&pl->diags, DIAG_ERROR, s->file, s->line, "children: %s",
@@ -428,7 +428,7 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
                         if (r == 0)
                                 r = add_children_spec(pl, envp);
                         if (r == 0 && o->describe)
-                                r = host_describe(pl, envp);
+                                r = plan_host_notes(pl, envp);
                         if (r < 0)
                                 return r;
                         check_lengths(pl, envp);

@@ -72,4 +72,9 @@ int plan_variables(const struct plan *pl, pid_t pid, struct strv *ret);
 /* envp with those variables applied: the environment of the program pid. */
 int plan_environment(const struct plan *pl, char *const *envp, pid_t pid, struct strv *ret);
 
+/* Adds warnings (to pl->diags) and notes (to pl->notes) about the host's
+ * own settings that apply to the plan's allocator (plan_host.c); envp is
+ * the caller's. */
+int plan_host_notes(struct plan *pl, char *const *envp);
+
 #endif

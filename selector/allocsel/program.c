@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "elf_info.h"
-#include "inspect.h"
+#include "program.h"
 #include "trust.h"
 
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"

@@ -1,7 +1,7 @@
 /* Finding the program like env(1) does and looking at it before exec:
  * some programs cannot take a preloaded allocator. */
-#ifndef ALLOCSEL_INSPECT_H
-#define ALLOCSEL_INSPECT_H
+#ifndef ALLOCSEL_PROGRAM_H
+#define ALLOCSEL_PROGRAM_H
 
 #include "catalog.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "children.h"
+#include "children_env.h"
 
 #define PRELOAD "LD_PRELOAD"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "library.h"
+#include "library_probe.h"
 
 /* Each chunk starts with the last SCAN_KEEP bytes of the one before, so a
  * string across a boundary is seen whole. A match is judged in the one

@@ -28,8 +28,10 @@
 #include <unistd.h>
 
 #include "events.h"
-#include "library.h"
+#include "alloc_family.h"
+#include "library_probe.h"
 #include "monitor.h"
+#include "monitor_args.h"
 #include "numparse.h"
 
 /* journald drops an entry of more than 1024 fields (ENTRY_FIELD_COUNT_MAX,
@@ -125,15 +127,15 @@ static int parse_option(int opt, struct options *o)
 static int parse_args(int argc, char **argv, struct options *o)
 {
         static const struct option options[] = {
-                { "record", required_argument, NULL, 'r' },
-                { "announce", no_argument, NULL, 'a' },
-                { "watch", required_argument, NULL, 'w' },
-                { "pidfd", required_argument, NULL, 'p' },
-                { "start-ticks", required_argument, NULL, 't' },
-                { "startup-ms", required_argument, NULL, 's' },
-                { "interval-ms", required_argument, NULL, 'i' },
-                { "log-samples", no_argument, NULL, 'l' },
-                { "library", required_argument, NULL, 'L' },
+                { MONITOR_OPT_RECORD, required_argument, NULL, 'r' },
+                { MONITOR_OPT_ANNOUNCE, no_argument, NULL, 'a' },
+                { MONITOR_OPT_WATCH, required_argument, NULL, 'w' },
+                { MONITOR_OPT_PIDFD, required_argument, NULL, 'p' },
+                { MONITOR_OPT_START_TICKS, required_argument, NULL, 't' },
+                { MONITOR_OPT_STARTUP_MS, required_argument, NULL, 's' },
+                { MONITOR_OPT_INTERVAL_MS, required_argument, NULL, 'i' },
+                { MONITOR_OPT_LOG_SAMPLES, no_argument, NULL, 'l' },
+                { MONITOR_OPT_LIBRARY, required_argument, NULL, 'L' },
                 { NULL, 0, NULL, 0 },
         };
         int opt;
@@ -147,39 +149,24 @@ static int parse_args(int argc, char **argv, struct options *o)
         return optind == argc && o->record_fd >= 0 ? 0 : -EINVAL;
 }
 
-/* The family names of ALLOCSEL_ALLOCATOR_FAMILY whose libraries say their version. */
-static int family_of(const char *name)
-{
-        static const struct {
-                const char *name;
-                enum alloc_family family;
-        } families[] = {
-                { "jemalloc", FAMILY_JEMALLOC }, { "tcmalloc", FAMILY_GPERFTOOLS },
-                { "mimalloc", FAMILY_MIMALLOC }, { "none", FAMILY_NONE },
-        };
-
-        for (size_t i = 0; name && i < sizeof(families) / sizeof(*families); i++)
-                if (strcmp(name, families[i].name) == 0)
-                        return (int)families[i].family;
-        return -1;
-}
-
 static void add_library_version(struct event *record)
 {
         const char *lib = event_get(record, "ALLOCSEL_LIBRARY");
-        int family = family_of(event_get(record, "ALLOCSEL_ALLOCATOR_FAMILY"));
+        enum alloc_family family;
         struct library_traits t;
         struct stat st;
         int fd;
 
-        if (family < 0 || !lib || lib[0] != '/' || event_get(record, "ALLOCSEL_LIBRARY_VERSION"))
+        /* glibc's version is in the record already: no library to read */
+        if (family_from_name(event_get(record, "ALLOCSEL_ALLOCATOR_FAMILY"), &family) < 0 ||
+            family == FAMILY_GLIBC || !lib || lib[0] != '/' || event_get(record, "ALLOCSEL_LIBRARY_VERSION"))
                 return;
         /* O_NONBLOCK: a FIFO put in the library's place must not hold the helper */
         fd = open(lib, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return;
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-                library_probe_fd(fd, NULL, (enum alloc_family)family, PROBE_VERSION, &t);
+                library_probe_fd(fd, NULL, family, PROBE_VERSION, &t);
                 if (t.version[0])
                         event_add(record, "ALLOCSEL_LIBRARY_VERSION=%s", t.version);
         }

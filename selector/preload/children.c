@@ -39,7 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "children.h"
+#include "children_env.h"
 
 #define EXPORT __attribute__((visibility("default")))
 /* Beyond these the environment is passed on as it is (no stack is that big). */

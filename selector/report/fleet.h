@@ -49,13 +49,13 @@ struct fleet_source {
         struct strv services, hosts;    /* empty: all */
 };
 
-/* Reads and joins the records; 0 or -errno, with *ret_what naming what
- * failed (the directory, a file, the journal). */
-int fleet_read(struct fleet *f, const struct fleet_source *src, const char **ret_what);
+/* Reads and joins the records of these journal files, or of the local
+ * journal when files is NULL (fleet_read.c): 0 or -errno. */
+int fleet_read_named(struct fleet *f, const struct fleet_source *src, char *const *files);
 void fleet_free(struct fleet *f);
 
-/* fleet_read() of these journal files (fleet_read.c); a file that cannot
- * be opened is left out, as sd_journal_open_directory() does. */
+/* fleet_read_named() of these journal files, but a file that cannot be
+ * opened is left out, as sd_journal_open_directory() does. */
 int fleet_read_files(struct fleet *f, const struct fleet_source *src, char *const *files);
 
 /* A directory's journals read by several threads, one host's files

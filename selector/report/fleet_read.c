@@ -244,44 +244,15 @@ int fleet_read_files(struct fleet *f, const struct fleet_source *src, char *cons
         return r;
 }
 
-static int check_files(const struct strv *files, const char **ret_what)
+int fleet_read_named(struct fleet *f, const struct fleet_source *src, char *const *files)
 {
-        struct stat st;
-
-        for (size_t i = 0; i < files->n; i++) {
-                *ret_what = files->v[i];
-                if (stat(files->v[i], &st) < 0)
-                        return -errno;
-                if (!S_ISREG(st.st_mode))
-                        return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-        }
-        return 0;
-}
-
-int fleet_read(struct fleet *f, const struct fleet_source *src, const char **ret_what)
-{
-        struct stat st;
         sd_journal *j = NULL;
         int r;
 
-        if (src->directory) {
-                *ret_what = src->directory;
-                if (stat(src->directory, &st) < 0)
-                        return -errno;
-                if (!S_ISDIR(st.st_mode))
-                        return -ENOTDIR;
-                return fleet_read_directory(f, src);
-        }
-        if (src->files.n > 0) {
-                r = check_files(&src->files, ret_what);
-                if (r == 0) {
-                        *ret_what = src->files.v[0];
-                        r = sd_journal_open_files(&j, (const char **)src->files.v, 0);
-                }
-        } else {
-                *ret_what = "the local journal";
+        if (files)
+                r = sd_journal_open_files(&j, (const char **)files, 0);
+        else
                 r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
-        }
         if (r >= 0)
                 r = read_journal(j, f, src);
         sd_journal_close(j);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "fleet.h"
@@ -161,12 +162,52 @@ static int write_prometheus(const struct fleet *f, const char *path)
         return r < 0 ? 1 : 0;
 }
 
+static int check_files(const struct strv *files, const char **ret_what)
+{
+        struct stat st;
+
+        for (size_t i = 0; i < files->n; i++) {
+                *ret_what = files->v[i];
+                if (stat(files->v[i], &st) < 0)
+                        return -errno;
+                if (!S_ISREG(st.st_mode))
+                        return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+        }
+        return 0;
+}
+
+/* The directory's journals (fleet_directory.c), the files named, or the
+ * local journal (fleet_read.c); *ret_what names what failed. */
+static int read_source(struct fleet *f, const struct fleet_source *src, const char **ret_what)
+{
+        struct stat st;
+        int r;
+
+        if (src->directory) {
+                *ret_what = src->directory;
+                if (stat(src->directory, &st) < 0)
+                        return -errno;
+                if (!S_ISDIR(st.st_mode))
+                        return -ENOTDIR;
+                return fleet_read_directory(f, src);
+        }
+        if (src->files.n == 0) {
+                *ret_what = "the local journal";
+                return fleet_read_named(f, src, NULL);
+        }
+        r = check_files(&src->files, ret_what);
+        if (r < 0)
+                return r;
+        *ret_what = src->files.v[0];
+        return fleet_read_named(f, src, src->files.v);
+}
+
 static int report(const struct options *o)
 {
         struct fleet f = { .runs = NULL };
         struct fleet_summary s;
         const char *what = NULL;
-        int r = fleet_read(&f, &o->src, &what), status = 0;
+        int r = read_source(&f, &o->src, &what), status = 0;
 
         if (r < 0) {
                 fprintf(stderr, PROG ": cannot read %s: %s\n", what, strerror(-r));

@@ -111,7 +111,7 @@ journal_tests() {
         cp "$pd/je.conf" "$pd/$svc-marker.conf"
         run --no-monitor "$svc-marker" true
         journal_wait "ALLOCSEL_SERVICE=$svc-marker" 1 >/dev/null
-        expect_eq "journal: no started record for a program that did not start" "" \
+        expect_empty "journal: no started record for a program that did not start" \
                 "$(journalctl -o json --no-pager "ALLOCSEL_SERVICE=$svc-noexec" 2>/dev/null)"
         # (the helper is told to leave; at SCHED_IDLE on a loaded machine it
         # may take a moment to run and go)
@@ -121,7 +121,7 @@ journal_tests() {
                 [ -z "$left" ] && break
                 sleep 0.02
         done
-        expect_eq "journal: no helper left waiting after a failed exec" "" "$left"
+        expect_empty "journal: no helper left waiting after a failed exec" "$left"
         rm -f "$pd/$svc-noexec.conf" "$pd/$svc-marker.conf"
 
         # valgrind refuses the clone that waits for the exec: the helper is
@@ -199,7 +199,7 @@ none
         rec=$(journal_wait "ALLOCSEL_SERVICE=$svc-pid1" 1 | head -1)
         expect_eq "PID 1: the started record arrives" \
                 "$(sed -n 's/.*MESSAGE_ID_STARTED *"\(.*\)"/\1/p' "$top/include/messages.h")" "$(jfield "$rec" MESSAGE_ID)"
-        expect_eq "PID 1: ...and says no monitor watches" "" "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
+        expect_empty "PID 1: ...and says no monitor watches" "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
         rm -f "$pd/$svc-pid1.conf"
 
         # No helper to hand the event to: it must reach stderr, not vanish.

@@ -164,12 +164,12 @@ time.sleep(0.1)' >/dev/null 2>&1
         cp "$pd/$svc.conf" "$pd/$svc-off.conf"
         "$allocsel" --policy-dir "$pd" --no-monitor "$svc-off" "$eater" 0 0 0 >/dev/null 2>&1
         rec=$(record 1 "ALLOCSEL_SERVICE=$svc-off" "MESSAGE_ID=$(msgid STARTED)")
-        expect_eq "monitor: --no-monitor starts none" "" "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
+        expect_empty "monitor: --no-monitor starts none" "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
         printf 'allocator = "jemalloc";\nmonitor = { enabled = false; };\n' > "$pd/$svc-off2.conf"
         chmod 644 "$pd/$svc-off2.conf"
         "$allocsel" --policy-dir "$pd" "$svc-off2" "$eater" 0 0 0 >/dev/null 2>&1
         rec=$(record 1 "ALLOCSEL_SERVICE=$svc-off2" "MESSAGE_ID=$(msgid STARTED)")
-        expect_eq "monitor: enabled = false starts none" "" "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
+        expect_empty "monitor: enabled = false starts none" "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
 
         echo "# a caller that ignores SIGCHLD (inherited across exec)"
         cp "$pd/$svc.conf" "$pd/$svc-ign.conf"

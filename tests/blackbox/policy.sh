@@ -46,7 +46,7 @@ policy_trust_tests() {
                 expect_has "...naming the directory" \
                         "$t/sticky: policy directory ignored: $t/sticky is writable by group or others" "$err"
                 run_capture "$allocsel" --policy-dir "$t/sticky" victim "$probe"
-                expect_eq "...and its files are not used" "" "$(value malloc_from | grep jemalloc)"
+                expect_empty "...and its files are not used" "$(value malloc_from | grep jemalloc)"
                 chmod 755 "$t/sticky"
                 mkdir -m 755 "$t/sticky/pd"
                 cp -p "$t/sticky/victim.conf" "$t/sticky/pd/"
@@ -64,8 +64,8 @@ policy_trust_tests() {
                 expect_eq "...and fails --check" 1 "$rc"
                 chown -h 0 "$t/hi/victim.conf"
                 run_capture "$allocsel" --policy-dir "$t/hi" --policy-dir "$t/lo" victim "$probe"
-                expect_eq "root's mask masks" "" "$(value malloc_from | grep jemalloc)"
-                expect_eq "...without an error" "" "$(grep -i error <<<"$err")"
+                expect_empty "root's mask masks" "$(value malloc_from | grep jemalloc)"
+                expect_empty "...without an error" "$(grep -i error <<<"$err")"
                 rm -r "$t/hi" "$t/lo"
                 chmod 755 "$t/sticky"; rm -r "$t/sticky"
         else
@@ -142,7 +142,7 @@ policy_value_tests() {
         printf 'allocator = "jemalloc";\njemalloc = { dirty_decay_ms /**/ = 4294967295; };\n' > "$t/wrap.conf"
         chmod 644 "$t/wrap.conf"
         run_capture "$allocsel" --policy-dir "$t" wrap "$probe"
-        expect_eq "4294967295 behind a comment is not applied as -1: fallback" "" "$(value malloc_from | grep jemalloc)"
+        expect_empty "4294967295 behind a comment is not applied as -1: fallback" "$(value malloc_from | grep jemalloc)"
         expect_has "...naming the value as written" "wrap.conf:2: jemalloc.dirty_decay_ms: 4294967295 is out of range" "$err"
 
         echo "# environment: every ALLOCSEL_ name is allocsel's (issue 10 item 13)"
@@ -207,7 +207,7 @@ with a newline"
         expect_has "a newline in an allocator name is escaped" 'allocator "jem\nalloc" is not known' "$err"
         expect_has "a terminal escape in a value is escaped" 'on_error: "fa\x1b[31mil" is not one of' "$err"
         expect_has "a newline in a file name is escaped" 'messages/dir\nwith a newline/nl.conf:' "$err"
-        expect_eq "no raw escape character reaches the terminal" "" "$(tr -d -c '\033' <<<"$err")"
+        expect_empty "no raw escape character reaches the terminal" "$(tr -d -c '\033' <<<"$err")"
         run_capture "$allocsel" --policy-dir "$d" nl true
         expect_eq "the run's warning is one line" 1 "$(grep -c . <<<"$err")"
         rm -r "$t"

@@ -66,7 +66,7 @@ release_case() { # NAME POLICY-ALLOCATOR: 200 MiB fragmented, freed; RSS must fa
 # there is the executable's PLT entry), started directly and through a
 # #!/bin/sh wrapper that execs it, beside a control without the helper.
 release_python() {
-        local py=/usr/bin/python3 frag="$here/fragment.py" wrapper="$work/python-wrapper" p pid
+        local py=/usr/bin/python3 frag="$top/tests/helpers/fragment.py" wrapper="$work/python-wrapper" p pid
         local -A pids
         if [ ! -x "$py" ]; then
                 fail "release (python): $py is needed (the distribution's interpreter)"
@@ -158,7 +158,7 @@ release_shapes() {
 
 release_tests() {
         echo "# the release helper"
-        expect_eq "release helper exports no symbol that could interpose" "" \
+        expect_empty "release helper exports no symbol that could interpose" \
                 "$(nm -D --defined-only "$build/liballocsel-release.so" | grep -v ' [wWvV] ')"
         release_case glibc glibc
         release_case tcmalloc tcmalloc-minimal

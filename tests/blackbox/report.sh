@@ -7,9 +7,9 @@
 # records themselves, read back with journalctl -o json.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
+top=$(cd "$here/../.." && pwd)
 build="$top/${BUILD:-build}"
-. "$here/lib.sh"
+. "$top/tests/lib.sh"
 private_journal_namespace "$0" "$@"
 . "$here/journal.sh"
 

@@ -6,9 +6,9 @@
 # container a /tmp of its own.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
+top=$(cd "$here/../.." && pwd)
 build="$top/${BUILD:-build}"
-. "$here/lib.sh"
+. "$top/tests/lib.sh"
 
 cannot() {
         echo "!!! systemd tests cannot run here: $1"

@@ -6,9 +6,9 @@
 # exit status and CPU time; the same where a shared-memory clone is refused.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
+top=$(cd "$here/../.." && pwd)
 build="$top/${BUILD:-build}"
-. "$here/lib.sh"
+. "$top/tests/lib.sh"
 
 old="$build/tests/old-kernel" allocsel="$build/allocsel" eater="$build/tests/eater"
 work=$(mktemp -d /tmp/allocsel-old-kernel.XXXXXX)

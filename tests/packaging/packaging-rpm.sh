@@ -8,8 +8,8 @@
 # allocators where RHEL puts them and starts programs under them.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-. "$here/lib.sh"
+top=$(cd "$here/../.." && pwd)
+. "$top/tests/lib.sh"
 
 work=$(mktemp -d /tmp/allocsel-rpm.XXXXXX)
 chmod 755 "$work"
@@ -49,7 +49,7 @@ mkdir "$work/empty"
 run_capture make -s -C "$work/empty" -f "$top/Makefile" BUILD="$work/dist3" dist
 expect_eq "make dist without a source tree fails" 2 "$rc"
 expect_has "... saying why" "make dist: no source tree in $work/empty" "$err"
-expect_eq "... and writes no tarball" "" "$(find "$work/dist3" -name '*.tar*' 2>&1)"
+expect_empty "... and writes no tarball" "$(find "$work/dist3" -name '*.tar*' 2>&1)"
 
 echo "# rpmbuild -tb from the tarball"
 strace -f -qq -z -s 256 -e trace=execve -o "$work/rpm.trace" \
@@ -59,9 +59,9 @@ rpm1=$(find "$work/rpm/RPMS" -name "allocsel-$version-1.*.rpm" | head -1)
 [ -n "$rpm1" ] || { fail "the rpm exists" "$(tail -20 "$work/rpm.log")"; finish; exit 1; }
 execs=$(grep -E '^[0-9]+ +execve\(' "$work/rpm.trace")
 expect_has "%check runs the unit tests" "/tests/test-policy\"" "$execs"
-expect_eq "the build runs no Python" "" "$(grep -E 'execve\("[^"]*python[^"/]*"' <<<"$execs")"
+expect_empty "the build runs no Python" "$(grep -E 'execve\("[^"]*python[^"/]*"' <<<"$execs")"
 expect_not_has "the build runs no --compare" '"--compare"' "$execs"
-expect_eq "the build runs no allocsel" "" "$(grep -E 'execve\("[^"]*/allocsel"' <<<"$execs")"
+expect_empty "the build runs no allocsel" "$(grep -E 'execve\("[^"]*/allocsel"' <<<"$execs")"
 run_capture rpmlint -c "$top/rpm/rpmlint.toml" "$rpm1" "$top/rpm/allocsel.spec"
 expect_eq "rpmlint: the rpm and the spec are clean (rpm/rpmlint.toml says what is filtered and why)" \
         "0:0 errors, 0 warnings" "$rc:$(grep -o '[0-9]* errors, [0-9]* warnings' <<<"$out")"
@@ -83,7 +83,7 @@ expect_eq "the policy is %config(noreplace)" "/etc/allocsel.d/default.conf" \
 expect_eq "... marked noreplace (flags c, n)" cn \
         "$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm1" | awk '$1 == "/etc/allocsel.d/default.conf" {print $2}')"
 requires=$(rpm -qp --requires "$rpm1" 2>/dev/null)
-expect_eq "no allocator is required" "" "$(grep -Ei 'jemalloc|tcmalloc|mimalloc|gperftools' <<<"$requires")"
+expect_empty "no allocator is required" "$(grep -Ei 'jemalloc|tcmalloc|mimalloc|gperftools' <<<"$requires")"
 expect_eq "the allocators are recommended by their RHEL/EPEL names, not mimalloc" \
         "(jemalloc or gperftools-libs)" "$(rpm -qp --recommends "$rpm1" 2>/dev/null)"
 mkdir "$work/x"
@@ -94,7 +94,7 @@ while IFS= read -r -d '' f; do
 done < <(find "$work/x" -type f -print0)
 [ "${#elves[@]}" -ge 3 ] && pass "the rpm holds its programs and library (${#elves[@]} ELF files)" \
         || fail "the rpm holds its programs and library" "${elves[*]}"
-run_capture env GLIBC_MAX=$glibc_max SYSTEMD_MAX=$systemd_max bash "$here/glibc-symbols.sh" "${elves[@]}"
+run_capture env GLIBC_MAX=$glibc_max SYSTEMD_MAX=$systemd_max bash "$top/tests/build/glibc-symbols.sh" "${elves[@]}"
 portable=$rc
 expect_eq "its programs and library import nothing newer than glibc $glibc_max (glibc-symbols.sh)" "0:" "$rc:$out"
 # rpmbuild requires the newest glibc version each file imports; built on a
@@ -189,7 +189,7 @@ copy_libs "$b$libdir" /usr/bin/bash /usr/bin/cat "${elves[@]}" "$jemalloc" "$tcm
 rm -f "$b$libdir"/libjemalloc.so* "$b$libdir"/libtcmalloc*
 provides=$(echo /bin/sh; echo 'rtld(GNU_HASH)'; for f in "$b$libdir"/*; do lib_provides "$f"; done)
 stub rhel-base "$b" "$provides" /usr/sbin/ldconfig
-expect_eq "the stub base provides no glibc version above $glibc_max but: ${newer[*]:-none}" "" \
+expect_empty "the stub base provides no glibc version above $glibc_max but: ${newer[*]:-none}" \
         "$(sed -n 's/^libc\.so\.6(GLIBC_\([0-9.]*\))(64bit)$/\1/p' <<<"$provides" | while read -r v; do
                 [ "$(printf '%s\n%s\n' "$v" "$glibc_max" | sort -V | tail -1)" = "$glibc_max" ] \
                         || printf '%s\n' "${newer[@]}" | grep -qx "$v" || echo "$v"; done)"
@@ -221,7 +221,7 @@ expect_has " ... and only says so)" "failed to exec scriptlet interpreter /bin/s
 echo "# dnf install allocsel"
 dnf_root install allocsel >"$work/dnf-install.log" 2>&1
 expect_eq "dnf --installroot install allocsel" 0 "$?"
-expect_eq "... with no scriptlet error" "" "$(scriptlet_errors "$work/dnf-install.log")"
+expect_empty "... with no scriptlet error" "$(scriptlet_errors "$work/dnf-install.log")"
 installed=$(rpm --root "$root" -qa --qf '%{NAME}\n' | sort | tr '\n' ' ')
 # libsolv picks one of "(jemalloc or gperftools-libs)"
 expect_eq "the base it requires and one recommended allocator come along" \
@@ -278,14 +278,14 @@ rm -f "$root"/etc/allocsel.d/rel.conf "$root"/etc/allocsel.d/rhel-*.conf
 echo "# dnf remove allocsel"
 dnf_root remove allocsel >"$work/dnf-remove.log" 2>&1
 expect_eq "dnf --installroot remove allocsel" 0 "$?"
-expect_eq "... with no scriptlet error" "" "$(scriptlet_errors "$work/dnf-remove.log")"
+expect_empty "... with no scriptlet error" "$(scriptlet_errors "$work/dnf-remove.log")"
 expect_eq "%postun updated the catalog" 2 "$(catalog_updates)"
-expect_eq "nothing of allocsel is left" "" "$(cd "$root" && find . -path '*allocsel*')"
+expect_empty "nothing of allocsel is left" "$(cd "$root" && find . -path '*allocsel*')"
 owned=$(rpm --root "$root" -qal | LC_ALL=C sort -u)
 unowned=$(cd "$root" && find . -mindepth 1 ! -type d -printf '/%P\n' | LC_ALL=C sort |
         grep -vE '^/(var/lib/(rpm|dnf)|var/cache|var/log|etc/ld\.so\.cache$|run/journalctl-calls$)' |
         comm -23 - <(echo "$owned"))
-expect_eq "every file left belongs to a package still installed" "" "$unowned"
+expect_empty "every file left belongs to a package still installed" "$unowned"
 
 echo "# an upgrade keeps a locally edited policy"
 dnf_root install allocsel >"$work/dnf-install2.log" 2>&1
@@ -303,7 +303,7 @@ cp "$work"/rpm2/RPMS/*/allocsel-"$version"-2.*.rpm "$repo/" && createrepo_c -q -
 dnf_root upgrade allocsel >"$work/dnf-upgrade.log" 2>&1
 expect_eq "dnf upgrade allocsel" 0 "$?"
 expect_eq "... to release 2" "$version-2" "$(rpm --root "$root" -q --qf '%{VERSION}-%{RELEASE}' allocsel)"
-expect_eq "... with no scriptlet error" "" "$(scriptlet_errors "$work/dnf-upgrade.log" | grep -v 'rpmnew')"
+expect_empty "... with no scriptlet error" "$(scriptlet_errors "$work/dnf-upgrade.log" | grep -v 'rpmnew')"
 expect_eq "the edited policy is kept" "$edited" "$(cat "$root/etc/allocsel.d/default.conf")"
 expect_has "the new one is written beside it as .rpmnew" "# packaged in release 2" \
         "$(cat "$root/etc/allocsel.d/default.conf.rpmnew" 2>&1)"

@@ -4,9 +4,9 @@
 # run), lintian, and the installed package used for real.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
+top=$(cd "$here/../.." && pwd)
 build="$top/${BUILD:-build}"
-. "$here/lib.sh"
+. "$top/tests/lib.sh"
 
 work=$(mktemp -d /tmp/allocsel-packaging.XXXXXX)
 chmod 755 "$work"
@@ -31,16 +31,16 @@ expect_eq "dpkg-checkbuilddeps: the declared Build-Depends are installed" "0:" "
 expect_eq "dpkg-buildpackage -b -us -uc builds" 0 "$?"
 execs=$(grep -E '^[0-9]+ +execve\(' "$work/deb.trace")
 expect_has "the build runs the unit tests (dh_auto_test)" "/tests/test-policy\"" "$execs"
-expect_eq "the build runs no Python" "" "$(grep -E 'execve\("[^"]*python[^"/]*"' <<<"$execs")"
+expect_empty "the build runs no Python" "$(grep -E 'execve\("[^"]*python[^"/]*"' <<<"$execs")"
 expect_not_has "the build runs no --compare" '"--compare"' "$execs"
 expect_not_has "the build runs no demo" "demo.sh" "$execs"
-expect_eq "the build runs no allocsel" "" "$(grep -E 'execve\("[^"]*/allocsel"' <<<"$execs")"
+expect_empty "the build runs no allocsel" "$(grep -E 'execve\("[^"]*/allocsel"' <<<"$execs")"
 run_capture bash "$here/build-deps-used.sh" "$src/debian/control" "$work/deb.trace"
 expect_eq "the build uses no package outside Build-Depends (and build-essential, Essential)" "0:" "$rc:$out"
 deb="$work/deb/allocsel_${version}_$(dpkg --print-architecture).deb"
 [ -f "$deb" ] || { fail "the .deb exists" "$(tail -20 "$work/deb.log")"; finish; exit 1; }
 errors=$(lintian "$deb" 2>/dev/null | grep '^E:')
-expect_eq "lintian reports no errors" "" "$errors"
+expect_empty "lintian reports no errors" "$errors"
 info=$(dpkg-deb -I "$deb")
 expect_has "Recommends an allocator, does not Depend on one" \
         "Recommends: libjemalloc2 | libmimalloc2.0 | libtcmalloc-minimal4" "$info"

@@ -4,7 +4,7 @@
 #include <errno.h>
 
 #include "testutil.h"
-#include "children.h"
+#include "children_env.h"
 
 /* What allocsel received, what it set, and the program's environment at start. */
 static char *caller_env[] = { "PATH=/bin", "LD_PRELOAD=/opt/keep.so /x/libtcmalloc.so.4", "MALLOC_CONF=a:1;b%c",

@@ -1,7 +1,7 @@
 /* The policy digest: the same for the same effective policy, whatever the
  * order, comments, ignored sections or caller's environment; different when
  * what reaches the program differs. */
-#include "testutil.h"
+#include "testdiag.h"
 #include "plan.h"
 #include "policy_digest.h"
 

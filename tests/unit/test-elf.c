@@ -5,7 +5,7 @@
 #include "testfiles.h"
 #include "catalog.h"
 #include "elf_info.h"
-#include "inspect.h"
+#include "program.h"
 
 static int read_path(const char *path, struct elf_info *info)
 {

@@ -1,7 +1,7 @@
 /* The plan over fixture policies, the way OpenBSD's doas regress diffs its
- * check mode's output: tests/policies/NAME.conf is planned as service NAME
+ * check mode's output: tests/fixtures/policies/NAME.conf is planned as service NAME
  * and what the plan says (outcome, allocator, every message, every variable
- * set) must equal tests/policies/NAME.expected line for line.
+ * set) must equal tests/fixtures/policies/NAME.expected line for line.
  *
  * The allocator libraries are libfake-alloc.so under each soname in a
  * directory of its own (packages run the unit tests where no allocator is
@@ -19,7 +19,7 @@ static const char *const sonames[] = {
 };
 
 struct regress {
-        char *fixtures;         /* tests/policies */
+        char *fixtures;         /* tests/fixtures/policies */
         char *tmp;
         char *libdir;           /* tmp/lib: the fake allocators */
         char *global_conf;      /* tmp/allocsel.conf: library_dirs = [ libdir ] */
@@ -35,7 +35,7 @@ static int setup(void **state)
         if (env)
                 r->fixtures = strdup(env);
         else
-                assert_true(asprintf(&r->fixtures, "%s/../../tests/policies", self_dir()) > 0);
+                assert_true(asprintf(&r->fixtures, "%s/../../tests/fixtures/policies", self_dir()) > 0);
         r->tmp = tmpdir_new();
         assert_true(asprintf(&r->libdir, "%s/lib", r->tmp) > 0);
         assert_int_equal(mkdir(r->libdir, 0755), 0);

@@ -1,7 +1,8 @@
 /* Policy loading: every validation rule, merging, masking, did-you-mean. */
+#include <ctype.h>
 #include <errno.h>
 
-#include "testutil.h"
+#include "testdiag.h"
 #include "confscan.h"
 #include "policy.h"
 #include "suggest.h"
@@ -500,6 +501,66 @@ static void test_suggest(void **state)
         }
 }
 
+/* Every key of the schema is documented in allocsel.d(5), as ".B NAME" in
+ * its own section (".SH GLIBC SECTION"; top-level keys under ".SH TOP-LEVEL
+ * KEYS"): read from the key table itself, so that an entry written over
+ * two lines, or two sections' "enabled", are each checked. */
+static char *man_section(char *man, const char *section)
+{
+        char heading[64], *start, *end, *out;
+
+        if (section)
+                snprintf(heading, sizeof(heading), "%s SECTION\n", section);
+        else
+                snprintf(heading, sizeof(heading), "TOP-LEVEL KEYS\n");
+        for (char *c = heading; *c; c++)
+                *c = (char)toupper((unsigned char)*c);
+        start = strncmp(man, ".SH ", 4) == 0 ? man : strstr(man, "\n.SH ");
+        if (start && start != man)
+                start++;
+        while (start && strncmp(start + 4, heading, strlen(heading)) != 0) {
+                start = strstr(start, "\n.SH ");
+                if (start)
+                        start++;
+        }
+        if (!start)
+                return NULL;
+        start += 4 + strlen(heading) - 1;       /* at the heading's newline */
+        end = strstr(start, "\n.SH ");
+        out = strndup(start, end ? (size_t)(end - start + 1) : strlen(start));
+        assert_non_null(out);
+        return out;
+}
+
+static void test_every_key_documented(void **state)
+{
+        char *path, *man;
+        size_t checked = 0;
+
+        (void)state;
+        assert_true(asprintf(&path, "%s/../../packaging/man/allocsel.d.5", self_dir()) > 0);
+        man = read_file(path);
+        assert_non_null(man);
+        for (int k = 0; k < K__COUNT; k++) {
+                char *text = man_section(man, policy_keys[k].section), *line;
+
+                if (!text)
+                        fail_msg("allocsel.d(5) has no section for %s", policy_keys[k].section);
+                assert_true(asprintf(&line, "\n.B %s\n", policy_keys[k].name) > 0);
+                if (!strstr(text, line))
+                        fail_msg("allocsel.d(5) does not document %s%s%s in its section",
+                                 policy_keys[k].section ? policy_keys[k].section : "",
+                                 policy_keys[k].section ? "." : "", policy_keys[k].name);
+                checked++;
+                free(line);
+                free(text);
+        }
+        assert_int_equal(checked, K__COUNT);
+        assert_true(checked > 30);
+        free(man);
+        free(path);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -523,6 +584,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_bounded_work, setup, teardown),
                 cmocka_unit_test(test_diag_one_line),
                 cmocka_unit_test(test_suggest),
+                cmocka_unit_test(test_every_key_documented),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

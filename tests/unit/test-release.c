@@ -4,7 +4,7 @@
 #include "testutil.h"
 
 /* The helper is one file with no header: test it from the source. */
-#include "../selector/release.c"
+#include "release.c"
 
 #define SECOND (1000 * NS_PER_MS)
 

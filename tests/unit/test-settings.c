@@ -1,7 +1,7 @@
 /* The plan as a finished value: the monitor's settings with the key
  * table's defaults, what it sets for a given PID, and variables the kernel
  * would refuse at exec reported like any policy error. */
-#include "testutil.h"
+#include "testdiag.h"
 #include "envbuild.h"
 #include "plan.h"
 
@@ -42,7 +42,10 @@ static void test_monitor_defaults_from_the_key_table(void **state)
         plan_free(&pl);
 }
 
-/* The PID is the program's, bound when its environment is built. */
+/* The PID is the program's, bound when its environment is built: the
+ * release helper's pid= and ALLOCSEL_CHILDREN's leading PID name it. The
+ * preloaded libraries are not beside a unit test, so the plan gets both
+ * sections by hand, as plan_make leaves them when it finds the libraries. */
 static void test_variables_for_a_pid(void **state)
 {
         char *envp[] = { "KEEP=1", "LD_PRELOAD=/x/libtcmalloc.so.4", NULL };
@@ -51,14 +54,26 @@ static void test_variables_for_a_pid(void **state)
 
         (void)state;
         make_plan(&pl, "vars", "environment = { A = \"1\"; };\n", envp);
+        pl.release.enabled = true;
+        pl.children_saved = strdup(";A");
+        assert_non_null(pl.children_saved);
         assert_int_equal(plan_variables(&pl, 1234, &vars), 0);
         assert_true(strv_contains(&vars, "A=1"));
         assert_true(strv_contains(&vars, "LD_PRELOAD"));
+        assert_true(strv_contains(&vars, "ALLOCSEL_CHILDREN=1234;A"));
+        assert_non_null(env_lookup(vars.v, "ALLOCSEL_RELEASE"));
+        assert_non_null(strstr(env_lookup(vars.v, "ALLOCSEL_RELEASE"), ",pid=1234"));
+        strv_free(&vars);
+        /* another PID, another binding: nothing of the first is kept */
+        assert_int_equal(plan_variables(&pl, 99, &vars), 0);
+        assert_true(strv_contains(&vars, "ALLOCSEL_CHILDREN=99;A"));
+        assert_non_null(strstr(env_lookup(vars.v, "ALLOCSEL_RELEASE"), ",pid=99"));
+        strv_free(&vars);
         assert_int_equal(plan_environment(&pl, envp, 1234, &env), 0);
         assert_string_equal(env_lookup(env.v, "KEEP"), "1");
         assert_string_equal(env_lookup(env.v, "A"), "1");
+        assert_string_equal(env_lookup(env.v, "ALLOCSEL_CHILDREN"), "1234;A");
         assert_null(env_lookup(env.v, "LD_PRELOAD"));
-        strv_free(&vars);
         strv_free(&env);
         plan_free(&pl);
 }

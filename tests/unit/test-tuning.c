@@ -1,5 +1,5 @@
 /* One policy name, the variable this library version reads. */
-#include "testutil.h"
+#include "testdiag.h"
 #include "catalog.h"
 #include "tuning.h"
 

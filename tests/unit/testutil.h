@@ -5,6 +5,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -13,8 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-
-#include "diag.h"
 
 static inline char *tmpdir_new(void)
 {
@@ -49,30 +48,6 @@ static inline char *write_file(const char *dir, const char *name, const char *te
         return path;
 }
 
-/* Whether any diagnostic, formatted, contains needle. */
-static inline bool diags_contain(const struct diags *d, const char *needle)
-{
-        for (size_t i = 0; i < d->n; i++) {
-                char *line = diag_format(&d->v[i]);
-                bool hit = line && strstr(line, needle);
-
-                free(line);
-                if (hit)
-                        return true;
-        }
-        return false;
-}
-
-static inline void print_diags(const struct diags *d)
-{
-        for (size_t i = 0; i < d->n; i++) {
-                char *line = diag_format(&d->v[i]);
-
-                print_message("  diag: %s\n", line);
-                free(line);
-        }
-}
-
 /* The directory holding this test binary (build/tests). */
 static inline const char *self_dir(void)
 {
@@ -82,6 +57,25 @@ static inline const char *self_dir(void)
         assert_true(n > 0);
         dir[n] = '\0';
         return dirname(dir);
+}
+
+/* The whole of path, NUL-terminated (caller frees), or NULL. */
+static inline char *read_file(const char *path)
+{
+        FILE *f = fopen(path, "re");
+        char *text = NULL;
+        size_t size = 0;
+        FILE *mem;
+
+        if (!f)
+                return NULL;
+        mem = open_memstream(&text, &size);
+        assert_non_null(mem);
+        for (int c; (c = fgetc(f)) != EOF;)
+                fputc(c, mem);
+        fclose(f);
+        fclose(mem);
+        return text;
 }
 
 #endif

@@ -19,18 +19,29 @@ skip() {
         skipped=$((skipped + 1)); skips+=("$1: $2"); printf 'skip %s: %s\n' "$1" "$2"
 }
 
-# expect_eq NAME EXPECTED ACTUAL
+# expect_eq NAME EXPECTED ACTUAL. An empty EXPECTED is refused: it is
+# what a lookup that found nothing (a moved file, a renamed field) gives,
+# and would pass against an empty ACTUAL. Say expect_empty for that.
 expect_eq() {
-        if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected [$2], got [$3]"; fi
+        if [ -z "$2" ]; then fail "$1" "expect_eq with an empty expectation (use expect_empty)"
+        elif [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected [$2], got [$3]"; fi
 }
 
-# expect_has NAME NEEDLE HAYSTACK (fixed string)
+# expect_empty NAME ACTUAL
+expect_empty() {
+        if [ -z "$2" ]; then pass "$1"; else fail "$1" "expected nothing, got [$2]"; fi
+}
+
+# expect_has NAME NEEDLE HAYSTACK (fixed string); an empty NEEDLE, which
+# every text contains, is refused for the same reason.
 expect_has() {
-        if grep -qF -- "$2" <<<"$3"; then pass "$1"; else fail "$1" "[$2] not in: $3"; fi
+        if [ -z "$2" ]; then fail "$1" "expect_has with an empty needle"
+        elif grep -qF -- "$2" <<<"$3"; then pass "$1"; else fail "$1" "[$2] not in: $3"; fi
 }
 
 expect_not_has() {
-        if grep -qF -- "$2" <<<"$3"; then fail "$1" "[$2] unexpectedly in: $3"; else pass "$1"; fi
+        if [ -z "$2" ]; then fail "$1" "expect_not_has with an empty needle"
+        elif grep -qF -- "$2" <<<"$3"; then fail "$1" "[$2] unexpectedly in: $3"; else pass "$1"; fi
 }
 
 # run_capture: sets $out, $err, $rc from running "$@"
