@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-journal.h>
@@ -156,22 +157,31 @@ static int read_entry(sd_journal *j, struct fleet *f, long long realtime_us)
         return fleet_join(f, &rd.rec);
 }
 
+/* FIELD=value, however long the value: a match cut or left out would
+ * widen the report to every service or host instead of matching none. */
+static int add_match(sd_journal *j, const char *field, const char *value)
+{
+        char *m;
+        int r;
+
+        if (asprintf(&m, "%s=%s", field, value) < 0)
+                return -ENOMEM;
+        r = sd_journal_add_match(j, m, 0);
+        free(m);
+        return r;
+}
+
 static int add_matches(sd_journal *j, const struct fleet_source *src, size_t first, size_t last,
                        bool with_services)
 {
-        char buf[512];
         int r = 0;
 
-        for (size_t i = first; r >= 0 && i < last; i++) {
-                snprintf(buf, sizeof(buf), "MESSAGE_ID=%s", message_ids[i].id);
-                r = sd_journal_add_match(j, buf, 0);
-        }
+        for (size_t i = first; r >= 0 && i < last; i++)
+                r = add_match(j, "MESSAGE_ID", message_ids[i].id);
         for (size_t i = 0; r >= 0 && with_services && i < src->services.n; i++)
-                if ((size_t)snprintf(buf, sizeof(buf), "ALLOCSEL_SERVICE=%s", src->services.v[i]) < sizeof(buf))
-                        r = sd_journal_add_match(j, buf, 0);
+                r = add_match(j, "ALLOCSEL_SERVICE", src->services.v[i]);
         for (size_t i = 0; r >= 0 && i < src->hosts.n; i++)
-                if ((size_t)snprintf(buf, sizeof(buf), "_HOSTNAME=%s", src->hosts.v[i]) < sizeof(buf))
-                        r = sd_journal_add_match(j, buf, 0);
+                r = add_match(j, "_HOSTNAME", src->hosts.v[i]);
         return r;
 }
 

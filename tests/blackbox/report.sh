@@ -198,6 +198,13 @@ report --csv --runs --groups
 expect_eq "--csv with two tables is a usage error" 2 "$rc"
 report --service glibc-svc --json --groups
 expect_eq "--service: only that service" "['glibc-svc']" "$(pyjson "[g['service'] for g in groups()]" "$out")"
+# a match the journal cannot take whole must match nothing, not everything (issue 22 item 11)
+long_name=$(printf 's%.0s' {1..600})
+for opt in --service --host; do
+        report "$opt" "$long_name" --json --runs
+        expect_eq "$opt with a 600-byte name: no run, exit 0" "0 0" "$(pyjson "len(runs())" "$out") $rc"
+        expect_has "$opt with a 600-byte name: says nothing matched" "no allocsel records in the local journal that match" "$err"
+done
 
 echo "# --prometheus"
 mkdir -m 755 "$work/textfile"
