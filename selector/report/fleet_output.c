@@ -51,10 +51,22 @@ struct table {
         int error;
 };
 
+/* Every cell is text made by fleet_text(), whatever made it: a journal
+ * field, a piece of one, or a format around one. */
+static void cell_text(struct table *t, char *s)
+{
+        char *text = s ? fleet_text(s) : NULL;
+
+        free(s);
+        if (t->error == 0)
+                t->error = strv_push_owned(&t->cells, text);
+        else
+                free(text);
+}
+
 static void cell(struct table *t, const char *s)
 {
-        if (t->error == 0)
-                t->error = strv_push_owned(&t->cells, fleet_text(s ? s : "-"));
+        cell_text(t, strdup(s ? s : "-"));
 }
 
 static void cellf(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -67,8 +79,7 @@ static void cellf(struct table *t, const char *fmt, ...)
         if (vasprintf(&s, fmt, ap) < 0)
                 s = NULL;
         va_end(ap);
-        if (t->error == 0)
-                t->error = strv_push_owned(&t->cells, s);
+        cell_text(t, s);
 }
 
 static size_t text_width(const char *s)
@@ -176,13 +187,24 @@ static void exit_text(const struct fleet_run *r, char *buf, size_t size)
                 snprintf(buf, size, "%.16s", r->exit_code);
 }
 
-/* The table shows a policy digest's first 8 characters, as git shows commits. */
+/* The table shows a policy digest's first 8 characters, as git shows
+ * commits: 8 characters of its text, so that the cut never splits one. */
+static char *short_digest_text(const char *d)
+{
+        char *t = fleet_text(d ? d : "-");
+        size_t chars = 0;
+
+        for (char *p = t; p && *p; p++)
+                if (((unsigned char)*p & 0xc0) != 0x80 && chars++ == 8) {
+                        *p = '\0';
+                        break;
+                }
+        return t;
+}
+
 static void short_digest(struct table *t, const char *d)
 {
-        if (d)
-                cellf(t, "%.8s", d);
-        else
-                cell(t, "-");
+        cell_text(t, short_digest_text(d));
 }
 
 /* ---- tables ---- */
@@ -266,8 +288,14 @@ static void change_cell(struct table *t, long long before, long long after)
 
 static void period_cell(struct table *t, const struct fleet_group *g)
 {
-        cellf(t, "%s %.8s (%zu run%s%s)", g->allocator ? g->allocator : "-", g->digest ? g->digest : "-", g->runs,
-              g->runs == 1 ? "" : "s", g->not_loaded ? ", some not loaded" : "");
+        char *digest = short_digest_text(g->digest);
+
+        if (digest)
+                cellf(t, "%s %s (%zu run%s%s)", g->allocator ? g->allocator : "-", digest, g->runs,
+                      g->runs == 1 ? "" : "s", g->not_loaded ? ", some not loaded" : "");
+        else
+                cell_text(t, NULL);
+        free(digest);
 }
 
 static int changes_table(const struct fleet_summary *s, FILE *out)

@@ -331,9 +331,21 @@ send([("MESSAGE_ID", sys.argv[1]), ("SYSLOG_IDENTIFIER", "allocsel"), ("MESSAGE"
       ("ALLOCSEL_ALLOCATOR", "=HYPERLINK(\"x\")"), ("ALLOCSEL_LIBRARY", "/" + "L" * 60000)])
 send([("MESSAGE_ID", sys.argv[2]), ("SYSLOG_IDENTIFIER", "allocsel"), ("ALLOCSEL_PID", "99999999999999999999999"),
       ("ALLOCSEL_RSS_KB", "12abc"), ("ALLOCSEL_PEAK_RSS_KB", "-1")])
+# a change of policy made of digests, an allocator and times that carry escapes and lines (issue 22 item 3)
+for pid, digest in ((7001, "\x1b[2J\nRuns whose allocator did not load\n"), (7002, "d2\x1b]0;x\x07\x1b[1A")):
+    send([("MESSAGE_ID", sys.argv[1]), ("SYSLOG_IDENTIFIER", "allocsel"), ("ALLOCSEL_SERVICE", "forged-change"),
+          ("ALLOCSEL_PID", str(pid)), ("ALLOCSEL_ALLOCATOR", "je\x1b[31m\nRuns whose allocator did not load\n"), ("ALLOCSEL_POLICY_DIGEST", digest),
+          ("ALLOCSEL_START_USEC", "1\x1b[2J\n2"), ("ALLOCSEL_LIBRARY_VERSION", "5\x1b[0m\n")])
 send([("MESSAGE_ID", sys.argv[1]), ("SYSLOG_IDENTIFIER", "allocsel"), ("ALLOCSEL_SERVICE", "forged-marker")])
 EOF
 journal_wait "ALLOCSEL_SERVICE=forged-marker" 1 >/dev/null
+report --service forged-change --runs --groups --changes --not-loaded
+expect_eq "forged digests and times: the tables still print" 0 "$rc"
+expect_eq "forged digests and times: no terminal escape in any table" 0 "$(grep -c $'\x1b' <<<"$out")"
+expect_eq "forged digests and times: no line of the record's making (3 titles, 3 headers, 2 runs, 2 groups, 1 change, 2 blank)" \
+        13 "$(wc -l <<<"$out")"
+expect_eq "forged digests and times: no section the report did not print" 0 "$(grep -c '^Runs whose allocator did not load' <<<"$out")"
+expect_has "forged digests: the change shows them as text" "je?[31m?Runs whose allocator did not load? ?[2J?Run (1 run)" "$out"
 report --runs
 expect_eq "forged records: the table still prints" 0 "$rc"
 expect_eq "forged records: no terminal escape reaches the table" 0 "$(grep -c $'\x1b' <<<"$out")"

@@ -268,6 +268,47 @@ static void test_outputs_are_text_whatever_was_logged(void **state)
         fleet_free(&f);
 }
 
+/* Digests, allocators and services cut or framed in a table cell are
+ * escaped as whole cells are (issue 22 item 3): no terminal escape, no
+ * line of the record's making, no section that the report did not print. */
+static void test_table_cells_made_from_pieces_are_text(void **state)
+{
+        struct fleet f = { .runs = NULL };
+        struct fleet_summary s;
+        size_t lines = 0;
+        char *out;
+
+        (void)state;
+        full_run(&f, 10, "h1", "web\n\x1b[1A", 1, "je\x1b[31m\nRuns whose allocator did not load\n",
+                 "\x1b[2J\nRuns whose allocator did not load\n", 4000);
+        full_run(&f, 20, "h1", "web\n\x1b[1A", 2, "glibc", "ab\x1b]0;x\x07" "cdefgh", 2000);
+        full_run(&f, 10, "h2", "db", 3, "glibc", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+                 1000);
+        full_run(&f, 20, "h2", "db", 4, "glibc", "abcdefg\xc3\xa9xyz", 1000);
+        assert_int_equal(fleet_summarize(&f, true, &s), 0);
+        assert_int_equal(s.n_changes, 2);
+        out = printed(&f, &s, FORMAT_TABLE, VIEW_RUNS | VIEW_GROUPS | VIEW_CHANGES);
+        /* no line starts like a section the report did not print */
+        assert_null(strstr(out, "\nRuns whose allocator did not load"));
+        for (const char *c = out; *c; c++) {
+                assert_false((unsigned char)*c < 0x20 && *c != '\n');
+                lines += *c == '\n';
+        }
+        /* three titles, three headers, 4 runs, 4 groups, 2 changes, 2 blank lines */
+        assert_int_equal(lines, 18);
+        /* the changes table: allocator and digest as text, the digest's first 8 characters */
+        assert_non_null(strstr(out, "je?[31m?Runs whose allocator did not load? ?[2J?Run (1 run)"));
+        assert_non_null(strstr(out, "glibc ab?]0;x? (1 run)"));
+        assert_non_null(strstr(out, "glibc \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 (1 run)"));
+        assert_non_null(strstr(out, "glibc abcdefg\xc3\xa9 (1 run)"));
+        /* the runs and groups tables' POLICY column: the same 8 characters */
+        assert_non_null(strstr(out, "  ?[2J?Run  "));
+        assert_non_null(strstr(out, "  abcdefg\xc3\xa9  "));
+        free(out);
+        fleet_summary_free(&s);
+        fleet_free(&f);
+}
+
 static int entries(const char *dir)
 {
         DIR *d = opendir(dir);
@@ -377,6 +418,7 @@ int main(void)
                 cmocka_unit_test(test_groups_and_medians),
                 cmocka_unit_test(test_changes_per_host_and_service),
                 cmocka_unit_test(test_outputs_are_text_whatever_was_logged),
+                cmocka_unit_test(test_table_cells_made_from_pieces_are_text),
                 cmocka_unit_test(test_prometheus_textfile),
                 cmocka_unit_test(test_times),
         };
