@@ -30,10 +30,18 @@ struct fleet_run {
         bool exited;                    /* the exit record was seen */
 };
 
+/* A journal file (or a machine's directory) that could not be read. */
+struct fleet_skip {
+        char *path;
+        int error;                      /* an errno */
+};
+
 struct fleet {
         struct fleet_run *runs;
         size_t n, cap;
         size_t records;                 /* journal records read */
+        struct fleet_skip *skipped;     /* left out, the others read */
+        size_t n_skipped;
         struct strpool pool;
         struct strpool *pools;          /* of fleets merged into this one */
         size_t n_pools;
@@ -55,11 +63,14 @@ int fleet_read_named(struct fleet *f, const struct fleet_source *src, char *cons
 void fleet_free(struct fleet *f);
 
 /* fleet_read_named() of these journal files, but a file that cannot be
- * opened is left out, as sd_journal_open_directory() does. */
+ * opened (cut short, corrupt, unreadable) is left out, as
+ * sd_journal_open_directory() does, and added to f->skipped. */
 int fleet_read_files(struct fleet *f, const struct fleet_source *src, char *const *files);
+int fleet_skip(struct fleet *f, const char *path, int error);
 
 /* A directory's journals read by several threads, one host's files
- * each (fleet_directory.c). */
+ * each (fleet_directory.c); what could not be read is in f->skipped,
+ * by path. */
 int fleet_read_directory(struct fleet *f, const struct fleet_source *src);
 
 /* Moves from's runs (and the strings they point to) into f. Strings of

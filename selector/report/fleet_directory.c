@@ -89,14 +89,14 @@ static bool is_dir_at(int dfd, const struct dirent *de)
 }
 
 /* dir's journal files, under key (or, for the top directory, by series). */
-static int list_dir(const char *dir, const char *key, struct parts *ps)
+static int list_dir(const char *dir, const char *key, struct parts *ps, struct fleet *f)
 {
         DIR *d = opendir(dir);
         struct dirent *de;
         int r = 0;
 
-        if (!d)
-                return key ? 0 : -errno;        /* an unreadable machine directory is left out */
+        if (!d)         /* an unreadable machine directory is left out, and said */
+                return key ? fleet_skip(f, dir, errno) : -errno;
         while (r == 0 && (de = readdir(d))) {
                 char *path;
 
@@ -107,7 +107,7 @@ static int list_dir(const char *dir, const char *key, struct parts *ps)
                         break;
                 }
                 if (!key && is_machine_id(de->d_name) && is_dir_at(dirfd(d), de))
-                        r = list_dir(path, de->d_name, ps);
+                        r = list_dir(path, de->d_name, ps, f);
                 else if (is_journal(de->d_name) && !is_dir_at(dirfd(d), de))
                         r = key ? part_add(ps, key, strlen(key), path)
                                 : part_add(ps, de->d_name, series_key_len(de->d_name), path);
@@ -165,13 +165,19 @@ static size_t cpus(void)
         return (size_t)CPU_COUNT(&set);
 }
 
+/* The files skipped by path, whichever thread read them. */
+static int skip_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct fleet_skip *)a)->path, ((const struct fleet_skip *)b)->path);
+}
+
 int fleet_read_directory(struct fleet *f, const struct fleet_source *src)
 {
         struct worker workers[MAX_THREADS];
         struct parts ps = { NULL, 0 };
         struct work work = { .src = src, .parts = &ps };
         size_t n;
-        int r = list_dir(src->directory, NULL, &ps);
+        int r = list_dir(src->directory, NULL, &ps, f);
 
         n = ps.n < cpus() ? ps.n : cpus();
         n = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : n;
@@ -195,5 +201,7 @@ int fleet_read_directory(struct fleet *f, const struct fleet_source *src)
                 else
                         fleet_free(&workers[i].f);
         parts_free(&ps);
+        if (r == 0 && f->n_skipped > 1)
+                qsort(f->skipped, f->n_skipped, sizeof(*f->skipped), skip_cmp);
         return r;
 }

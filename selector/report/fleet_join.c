@@ -189,9 +189,34 @@ int fleet_join(struct fleet *f, const struct fleet_record *r)
         }
 }
 
+int fleet_skip(struct fleet *f, const char *path, int error)
+{
+        struct fleet_skip *v = realloc(f->skipped, (f->n_skipped + 1) * sizeof(*v));
+
+        if (!v)
+                return -ENOMEM;
+        f->skipped = v;
+        v[f->n_skipped].path = strdup(path);
+        if (!v[f->n_skipped].path)
+                return -ENOMEM;
+        v[f->n_skipped++].error = error;
+        return 0;
+}
+
 int fleet_absorb(struct fleet *f, struct fleet *from)
 {
         struct strpool *pools;
+
+        if (from->n_skipped > 0) {
+                struct fleet_skip *v = realloc(f->skipped, (f->n_skipped + from->n_skipped) * sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                f->skipped = v;
+                memcpy(f->skipped + f->n_skipped, from->skipped, from->n_skipped * sizeof(*v));
+                f->n_skipped += from->n_skipped;
+                from->n_skipped = 0;
+        }
 
         if (from->n > 0) {
                 struct fleet_run *v = realloc(f->runs, (f->n + from->n) * sizeof(*v));
@@ -230,5 +255,8 @@ void fleet_free(struct fleet *f)
         free(f->pools);
         pairmap_free(&f->by_pid);
         pairmap_free(&f->by_invocation);
+        for (size_t i = 0; i < f->n_skipped; i++)
+                free(f->skipped[i].path);
+        free(f->skipped);
         memset(f, 0, sizeof(*f));
 }

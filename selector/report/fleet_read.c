@@ -232,14 +232,14 @@ int fleet_read_files(struct fleet *f, const struct fleet_source *src, char *cons
         if (r < 0 && r != -ENOMEM) {
                 for (size_t i = 0; files[i]; i++) {
                         sd_journal *one = NULL;
+                        int e = sd_journal_open_files(&one, (const char *[]){ files[i], NULL }, 0);
 
-                        if (sd_journal_open_files(&one, (const char *[]){ files[i], NULL }, 0) >= 0 &&
-                            strv_push(&usable, files[i]) < 0) {
-                                sd_journal_close(one);
+                        sd_journal_close(one);
+                        if (e == -ENOMEM ||
+                            (e < 0 ? fleet_skip(f, files[i], -e) < 0 : strv_push(&usable, files[i]) < 0)) {
                                 strv_free(&usable);
                                 return -ENOMEM;
                         }
-                        sd_journal_close(one);
                 }
                 if (usable.n == 0) {
                         strv_free(&usable);

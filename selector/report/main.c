@@ -4,7 +4,9 @@
  *
  * 1. options; 2. read and join the records; 3. summarize; 4. print
  *    and/or write the Prometheus file. Exit 0, 1 when the journal cannot
- *    be read or the output written, 2 for a usage error. */
+ *    be read, a file of a --directory was skipped (each named on stderr,
+ *    the others still reported) or the output cannot be written, 2 for a
+ *    usage error. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -202,6 +204,17 @@ static int read_source(struct fleet *f, const struct fleet_source *src, const ch
         return fleet_read_named(f, src, src->files.v);
 }
 
+/* sd_journal's errors for a file it will not read, as journalctl words them. */
+static const char *skip_reason(int error)
+{
+        switch (error) {
+        case EBADMSG: return "corrupt, or not a journal file";
+        case ENODATA: return "truncated";
+        case EPROTONOSUPPORT: return "written by a newer journald (an unsupported format)";
+        default: return strerror(error);
+        }
+}
+
 static int report(const struct options *o)
 {
         struct fleet f = { .runs = NULL };
@@ -213,6 +226,11 @@ static int report(const struct options *o)
                 fprintf(stderr, PROG ": cannot read %s: %s\n", what, strerror(-r));
                 fleet_free(&f);
                 return 1;
+        }
+        /* the others are read and reported; the exit status says some were not */
+        for (size_t i = 0; i < f.n_skipped; i++) {
+                fprintf(stderr, PROG ": skipped %s: %s\n", f.skipped[i].path, skip_reason(f.skipped[i].error));
+                status = 1;
         }
         if (f.n == 0)
                 fprintf(stderr, PROG ": no allocsel records in %s%s\n", what,

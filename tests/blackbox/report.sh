@@ -304,6 +304,40 @@ EOF
         expect_eq "--since: only what came after" "['host-b']" "$(pyjson "sorted(set(g['host'] for g in groups()))" "$out")"
         report --directory "$remote" --until "@$(( ${t_b%.*} - 60 ))" --json --groups
         expect_eq "--until: only what came before" "['$host_a']" "$(pyjson "sorted(set(g['host'] for g in groups()))" "$out")"
+        # a collector's directory with damaged files: each named, the rest read (issue 22 item 7)
+        damaged="$work/damaged"
+        mkdir -m 755 "$damaged"
+        cp "$remote"/remote-host-a.journal "$remote"/remote-host-b.journal "$damaged/"
+        head -c 3000 "$remote/remote-host-a.journal" > "$damaged/remote-host-c.journal"
+        head -c 20000 /dev/urandom > "$damaged/remote-host-d.journal"
+        report --directory "$damaged" --json --groups
+        expect_eq "--directory with a truncated and a garbage file: exit 1" 1 "$rc"
+        expect_eq "...one line for each skipped file, saying why" \
+                "allocsel --report: skipped $damaged/remote-host-c.journal: truncated
+allocsel --report: skipped $damaged/remote-host-d.journal: corrupt, or not a journal file" "$err"
+        expect_eq "...and the good files are still reported" "$(/usr/bin/python3 -c 'import sys; print(sorted(sys.argv[1:]))' "$host_a" host-b)" \
+                "$(pyjson "sorted(set(g['host'] for g in groups()))" "$out")"
+        mkdir -m 755 "$work/only-bad"
+        cp "$damaged/remote-host-d.journal" "$work/only-bad/"
+        report --directory "$work/only-bad"
+        expect_eq "--directory whose only file is garbage: exit 1" 1 "$rc"
+        expect_has "...naming it" "skipped $work/only-bad/remote-host-d.journal: corrupt, or not a journal file" "$err"
+        if command -v setpriv >/dev/null; then
+                # what another user cannot read: a file, and a machine's directory
+                rm "$damaged/remote-host-c.journal" "$damaged/remote-host-d.journal"
+                chmod 644 "$damaged/remote-host-a.journal"
+                chmod 600 "$damaged/remote-host-b.journal"
+                mkdir -m 700 "$damaged/0123456789abcdef0123456789abcdef"
+                run_capture setpriv --reuid=65534 --regid=65534 --clear-groups "$allocsel" --report --directory "$damaged" --json --groups
+                expect_eq "--directory, files another user cannot read: exit 1" 1 "$rc"
+                expect_eq "...each named" \
+                        "allocsel --report: skipped $damaged/0123456789abcdef0123456789abcdef: Permission denied
+allocsel --report: skipped $damaged/remote-host-b.journal: Permission denied" "$err"
+                expect_eq "...the readable one reported" "['$host_a']" "$(pyjson "sorted(set(g['host'] for g in groups()))" "$out")"
+        else
+                skip "--directory, files another user cannot read" "needs setpriv"
+        fi
+        rm -r "$damaged" "$work/only-bad"
         if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null; then
                 run_capture valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
                         "$build/allocsel-report" --directory "$remote" --runs --prometheus "$work/textfile/v.prom"
