@@ -4,6 +4,7 @@
  * sampled and a Ctrl-C reaches all of them. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "clock.h"
 #include "compare.h"
+#include "outdir.h"
 #include "pidfd.h"
 #include "procstat.h"
 
@@ -83,14 +85,12 @@ static void add_point(struct compare_run *r, long long t, long long rss)
 
 /* The program, in a process group of its own, with the environment the
  * plan gives the process it runs in (the release helper's PID is its own). */
-static pid_t start_program(const struct compare_options *co, const struct plan *pl, char **envp,
-                           const char *log)
+static pid_t start_program(const struct compare_options *co, const struct plan *pl, char **envp, int out)
 {
         pid_t pid = fork();
 
         if (pid == 0) {
                 int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
                 struct strv env = { 0 };
 
                 setpgid(0, 0);
@@ -100,10 +100,8 @@ static pid_t start_program(const struct compare_options *co, const struct plan *
                         sigaction(SIGCHLD, co->program_sigchld, NULL);
                 if (in >= 0)
                         dup2(in, STDIN_FILENO);
-                if (out >= 0) {
-                        dup2(out, STDOUT_FILENO);
-                        dup2(out, STDERR_FILENO);
-                }
+                dup2(out, STDOUT_FILENO);
+                dup2(out, STDERR_FILENO);
                 if (plan_environment(pl, envp, getpid(), &env) < 0)
                         _exit(126);
                 execvpe(co->program[0], co->program, env.v);
@@ -132,21 +130,47 @@ static bool exited_unreaped(pid_t pid)
         return waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
 }
 
-/* One run: sample until the program is gone, then collect its status. */
-static int run_once(const struct compare_options *co, const char *name, int run, const struct plan *pl,
-                    char **envp, FILE *csv, struct compare_run *r)
+/* Where the results go: the directory, checked once, and the files
+ * written in it (the program's output files are opened run by run). */
+struct outputs {
+        int dirfd;
+        FILE *csv, *json, *svg;
+};
+
+/* The run's output file, output-NAME-RUN.log: -errno with *ret_why
+ * (always set) saying which file and why when it cannot be written. */
+static int open_log(const struct compare_options *co, const struct outputs *o, const char *name, int run,
+                    int *ret_fd, char **ret_why)
 {
-        char log[4096];
+        char log[NAME_MAX + 1];
+        int r = -ENAMETOOLONG;
+
+        if (snprintf(log, sizeof(log), "output-%s-%d.log", name, run) < (int)sizeof(log))
+                r = outdir_create(o->dirfd, co->output, log, ret_fd, ret_why);
+        if (r < 0 && !*ret_why && asprintf(ret_why, "%s/%s: %s", co->output, log, strerror(-r)) < 0)
+                *ret_why = NULL;
+        return r;
+}
+
+/* One run: sample until the program is gone, then collect its status.
+ * Its output file that cannot be written: -errno, *ret_why saying why. */
+static int run_once(const struct compare_options *co, const struct outputs *o, const char *name, int run,
+                    const struct plan *pl, char **envp, struct compare_run *r, char **ret_why)
+{
         long long t0, last_t = 0, last_rss = 0, area = 0;
         struct rusage ru = { 0 };
         pid_t pid;
-        int pidfd, status = 0;
+        int pidfd, out, e, status = 0;
 
-        snprintf(log, sizeof(log), "%s/output-%s-%d.log", co->output, name, run);
+        e = open_log(co, o, name, run, &out, ret_why);
+        if (e < 0)
+                return e;
         t0 = clock_ms(CLOCK_MONOTONIC);
-        pid = start_program(co, pl, envp, log);
+        pid = start_program(co, pl, envp, out);
+        e = errno;
+        close(out);
         if (pid < 0)
-                return -errno;
+                return -e;
         running_group = pid;
         if (interrupted)
                 kill(-pid, interrupted);
@@ -157,9 +181,9 @@ static int run_once(const struct compare_options *co, const char *name, int run,
                 struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
                 if (proc_sample_tree(pid, &s) == 0 && s.rss_kb > 0) {
-                        fprintf(csv, "%s,%d,%lld,%lld,%lld,%lld,%lld\n", name, run, t, s.rss_kb, s.vsz_kb,
+                        fprintf(o->csv, "%s,%d,%lld,%lld,%lld,%lld,%lld\n", name, run, t, s.rss_kb, s.vsz_kb,
                                 s.minflt, s.majflt);
-                        fflush(csv);
+                        fflush(o->csv);
                         area += last_rss * (t - last_t);
                         last_t = t;
                         last_rss = s.rss_kb;
@@ -218,23 +242,63 @@ static void prepare(const struct plan_options *o, const struct compare_options *
                 plan_free(pl);
 }
 
-static FILE *open_output(const struct compare_options *co, const char *name)
+/* name in the output directory, as a stream; *ret_why as outdir_create(). */
+static int open_output(const struct compare_options *co, int dirfd, const char *name, FILE **ret_f, char **ret_why)
 {
-        char path[4096];
+        int fd, r = outdir_create(dirfd, co->output, name, &fd, ret_why);
+        FILE *f;
 
-        snprintf(path, sizeof(path), "%s/%s", co->output, name);
-        return fopen(path, "we");
+        if (r < 0)
+                return r;
+        f = fdopen(fd, "w");
+        if (!f) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        *ret_f = f;
+        return 0;
 }
 
-static int write_results(const struct comparison *c, const struct compare_options *co)
+/* The directory and the result files, before anything runs: one that
+ * cannot be written stops the comparison before it starts. Returns 0, or
+ * prints why (naming the file) and returns -errno. */
+static int open_outputs(const struct compare_options *co, struct outputs *o)
 {
-        FILE *json = open_output(co, "summary.json"), *svg = open_output(co, "rss.svg");
-        int r = json && svg ? 0 : -errno;
+        static const char *const names[] = { "samples.csv", "summary.json", "rss.svg" };
+        FILE **files[] = { &o->csv, &o->json, &o->svg };
+        char *why = NULL;
+        int r = outdir_open(co->output, &o->dirfd, &why);
 
-        if (json)
-                r |= compare_write_json(c, co, json) | (fclose(json) ? -EIO : 0);
-        if (svg)
-                r |= compare_write_svg(c, co, svg) | (fclose(svg) ? -EIO : 0);
+        for (size_t i = 0; r == 0 && i < sizeof(names) / sizeof(*names); i++)
+                r = open_output(co, o->dirfd, names[i], files[i], &why);
+        if (r < 0)
+                fprintf(stderr, "allocsel: cannot write the results in %s: %s\n", co->output,
+                        why ? why : strerror(-r));
+        free(why);
+        return r;
+}
+
+static int close_output(FILE *f)
+{
+        return f && fclose(f) != 0 ? -EIO : 0;
+}
+
+static void close_outputs(struct outputs *o)
+{
+        (void)close_output(o->csv);
+        (void)close_output(o->json);
+        (void)close_output(o->svg);
+        if (o->dirfd >= 0)
+                close(o->dirfd);
+}
+
+static int write_results(const struct comparison *c, const struct compare_options *co, struct outputs *o)
+{
+        int r = compare_write_json(c, co, o->json) | close_output(o->json);
+
+        r |= compare_write_svg(c, co, o->svg) | close_output(o->svg);
+        o->json = o->svg = NULL;
         return r;
 }
 
@@ -256,35 +320,31 @@ int compare_main(const struct plan_options *o, const struct compare_options *co,
 {
         struct sigaction sa = { .sa_handler = on_signal };
         struct comparison c = { 0 };
+        struct outputs out = { .dirfd = -1 };
         struct strv names = { 0 };
         struct plan *plans;
-        FILE *csv;
-        int r;
+        char *why = NULL;
+        int r = 0, w;
 
         /* 1. Which allocators, and where the results go. */
         if (choose_allocators(o, co, &names) < 0 || names.n + co->policies.n == 0) {
                 fprintf(stderr, "allocsel: no allocator to compare\n");
                 return 1;
         }
-        if (mkdir(co->output, 0755) < 0 && errno != EEXIST) {
-                fprintf(stderr, "allocsel: cannot create %s: %s\n", co->output, strerror(errno));
+        if (open_outputs(co, &out) < 0) {
+                close_outputs(&out);
                 strv_free(&names);
                 return 1;
         }
-        csv = open_output(co, "samples.csv");
-        if (!csv) {
-                fprintf(stderr, "allocsel: cannot write %s/samples.csv: %s\n", co->output, strerror(errno));
-                strv_free(&names);
-                return 1;
-        }
-        fprintf(csv, "allocator,run,t_ms,rss_kb,vsz_kb,minflt,majflt\n");
+        fprintf(out.csv, "allocator,run,t_ms,rss_kb,vsz_kb,minflt,majflt\n");
 
         /* 2. Ctrl-C and SIGTERM stop the comparison, not the writing of it. */
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
 
-        /* 3. Run each allocator in turn; a skipped or failing one does not stop the others. */
+        /* 3. Run each allocator in turn; a skipped or failing one does not
+         * stop the others, an output file that cannot be written does. */
         c.v = calloc(names.n + co->policies.n, sizeof(*c.v));
         plans = calloc(names.n + co->policies.n, sizeof(*plans));
         for (size_t i = 0; c.v && plans && i < names.n + co->policies.n; i++) {
@@ -297,23 +357,33 @@ int compare_main(const struct plan_options *o, const struct compare_options *co,
         }
         /* Run 1 of every entry, then run 2 of every entry...: drift on a
          * shared machine then spreads over all of them alike. */
-        for (int run = 1; run <= co->runs && !interrupted; run++)
-                for (size_t i = 0; i < c.n && !interrupted; i++)
-                        if (!c.v[i].skipped &&
-                            run_once(co, c.v[i].name, run, &plans[i], envp, csv, &c.v[i].runs[run - 1]) == 0)
+        for (int run = 1; run <= co->runs && !interrupted && r >= 0; run++)
+                for (size_t i = 0; i < c.n && !interrupted && r >= 0; i++) {
+                        if (c.v[i].skipped)
+                                continue;
+                        r = run_once(co, &out, c.v[i].name, run, &plans[i], envp, &c.v[i].runs[run - 1], &why);
+                        if (r == 0)
                                 c.v[i].n_runs = run;
+                        else if (why)
+                                fprintf(stderr, "allocsel: cannot write the program's output: %s\n", why);
+                        else
+                                r = 0;  /* no process: this run is missing, the others go on */
+                }
         for (size_t i = 0; plans && i < c.n; i++)
                 if (!c.v[i].skipped)
                         plan_free(&plans[i]);
         free(plans);
+        free(why);
         c.interrupted = interrupted != 0;
-        fclose(csv);
 
         /* 4. What we have, even when interrupted. */
-        r = write_results(&c, co);
+        w = write_results(&c, co, &out);
         compare_print_table(&c, co, stdout);
-        if (r < 0)
+        if (w < 0) {
                 fprintf(stderr, "allocsel: cannot write the results in %s\n", co->output);
+                r = w;
+        }
+        close_outputs(&out);
         free_comparison(&c);
         strv_free(&names);
         return interrupted ? 128 + interrupted : r < 0 ? 1 : 0;

@@ -34,6 +34,17 @@ void diags_add(struct diags *d, enum diag_level level, const char *file, int lin
         d->n++;
 }
 
+int set_why(char **ret_why, int r, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(ret_why, fmt, ap) < 0)
+                *ret_why = NULL;
+        va_end(ap);
+        return r;
+}
+
 size_t diags_count(const struct diags *d, enum diag_level level)
 {
         size_t n = 0;

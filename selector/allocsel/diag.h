@@ -35,6 +35,11 @@ char *diag_format(const struct diag *dg);
  * it reads "DEST:LINE (candidate PATH): msg"; others as diag_format. */
 char *diag_format_candidate(const struct diag *dg, const char *dest, const char *candidate);
 
+/* For functions that refuse with a reason (a ret_why parameter): sets
+ * *ret_why to the formatted sentence (NULL when out of memory) and
+ * returns r. */
+int set_why(char **ret_why, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* s with newlines, tabs and other control characters written as \n, \t,
  * \r and \xHH, so that it prints as one line. Caller frees; NULL on ENOMEM. */
 char *diag_escape(const char *s);

@@ -3,27 +3,15 @@
  * probes. ld.so loads what LD_PRELOAD names, so the path is never resolved. */
 #include <elf.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "library.h"
 #include "trust.h"
-
-static int because(char **ret_why, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int because(char **ret_why, int r, const char *fmt, ...)
-{
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(ret_why, fmt, ap) < 0)
-                *ret_why = NULL;
-        va_end(ap);
-        return r;
-}
 
 /* glibc's rtld splits LD_PRELOAD on " :"; a tab or newline would split
  * the next tool that reads the variable, and break one-line messages. */
@@ -50,13 +38,13 @@ int library_path_check(const char *path, char **ret_why)
 
         *ret_why = NULL;
         if (path[0] != '/')
-                return because(ret_why, -EINVAL, "\"%s\" is not an absolute path", path);
+                return set_why(ret_why, -EINVAL, "\"%s\" is not an absolute path", path);
         if (c)
-                return because(ret_why, -EINVAL,
+                return set_why(ret_why, -EINVAL,
                                "\"%s\" contains %s (ld.so splits LD_PRELOAD on whitespace and ':')", path, c);
         /* ld.so would load another file than the one checked */
         if (strchr(path, '$'))
-                return because(ret_why, -EINVAL,
+                return set_why(ret_why, -EINVAL,
                                "\"%s\" contains '$' (ld.so expands $ORIGIN, $LIB and $PLATFORM in LD_PRELOAD)",
                                path);
         return 0;
@@ -64,7 +52,7 @@ int library_path_check(const char *path, char **ret_why)
 
 static int elf_error(int r, const char *path, char **ret_why)
 {
-        return because(ret_why, r, "%s: %s", path,
+        return set_why(ret_why, r, "%s: %s", path,
                        r == -ENOEXEC ? "not an ELF file" :
                        r == -EBADMSG ? "truncated or malformed ELF file" : strerror(-r));
 }
@@ -75,18 +63,18 @@ static int elf_error(int r, const char *path, char **ret_why)
 static int check_elf(const struct elf_info *info, const char *path, bool replaces_malloc, char **ret_why)
 {
         if (info->elf_class != elf_self_class())
-                return because(ret_why, -ENOEXEC, "%s: wrong ELF class %s (allocsel is %s)", path,
+                return set_why(ret_why, -ENOEXEC, "%s: wrong ELF class %s (allocsel is %s)", path,
                                elf_class_name(info->elf_class), elf_class_name(elf_self_class()));
         if (!elf_matches_self(info))
-                return because(ret_why, -ENOEXEC, "%s: built for another machine (e_machine %u, allocsel is %u)",
+                return set_why(ret_why, -ENOEXEC, "%s: built for another machine (e_machine %u, allocsel is %u)",
                                path, info->machine, elf_self_machine());
         if (info->type != ET_DYN)
-                return because(ret_why, -ENOEXEC, "%s: not a shared object", path);
+                return set_why(ret_why, -ENOEXEC, "%s: not a shared object", path);
         if (info->has_interp || info->pie)
-                return because(ret_why, -ENOEXEC, "%s is a program (%s), not a shared library", path,
+                return set_why(ret_why, -ENOEXEC, "%s is a program (%s), not a shared library", path,
                                info->has_interp ? "it has an interpreter" : "a position-independent executable");
         if (replaces_malloc && !(elf_exports(info, "malloc") && elf_exports(info, "free")))
-                return because(ret_why, -ENOEXEC,
+                return set_why(ret_why, -ENOEXEC,
                                "%s does not export malloc and free (preloading it would replace nothing)",
                                path);
         return 0;
@@ -102,7 +90,7 @@ static int load(const char *path, const struct library_query *q, struct library_
                 return r;
         r = trusted_open(path, q->check_owner, &fd, ret_why);
         if (r < 0)
-                return *ret_why ? r : because(ret_why, r, "%s: %s", path, strerror(-r));
+                return *ret_why ? r : set_why(ret_why, r, "%s: %s", path, strerror(-r));
         r = elf_read(fd, ELF_EXPORTS, &info);
         if (r < 0) {
                 close(fd);

@@ -130,4 +130,107 @@ EOF2
         python3 -c "import sys; sys.exit(0 if $ratio < 0.6 else 1)" \
                 && pass "compare: jemalloc ends well below glibc on the SSL workload (ratio $ratio)" \
                 || fail "compare: jemalloc ends well below glibc on the SSL workload" "ratio $ratio: $out"
+
+        compare_output_tests
+}
+
+# --output DIR as a hostile local user prepares it (issue 22 item 1): the
+# results are written only in a directory of the caller's that nobody else
+# can write, never through a link, never into a FIFO or another's file.
+compare_output_tests() {
+        local tmp="$work/cmp-tmp" victim="$work/cmp-victim" etc="$work/cmp-etc" d f
+        # a /tmp of our own, and root's files a link could point at
+        mkdir -m 1777 "$tmp"
+        mkdir -m 755 "$etc"
+        echo keep > "$victim"; chmod 644 "$victim"
+        victims_kept() { # NAME: the victim unchanged, nothing created in etc
+                expect_eq "$1: root's file untouched, nothing created through a link" "keep 0" \
+                        "$(cat "$victim") $(ls -A "$etc" | wc -l)"
+        }
+        links_to_victims() { # DIR: every output file a link to root's files
+                ln -s "$victim" "$1/samples.csv"
+                ln -s "$etc/summary.json" "$1/summary.json"
+                ln -s "$etc/rss.svg" "$1/rss.svg"
+                ln -s "$victim" "$1/output-glibc-1.log"
+        }
+
+        echo "# --compare --output: a directory another user made, full of links (issue 22 item 1)"
+        if [ "$is_root" = yes ] && command -v setpriv >/dev/null; then
+                as_nobody mkdir -m 755 "$tmp/cmp"
+                as_nobody bash -c "$(declare -f links_to_victims)"'; victim=$1 etc=$2; links_to_victims "$3"' \
+                        _ "$victim" "$etc" "$tmp/cmp"
+                expect_eq "another user's directory holds their 4 links to root's files" "4 65534" \
+                        "$(find "$tmp/cmp" -type l -user 65534 | wc -l) $(stat -c %u "$tmp/cmp")"
+                run --compare --allocators glibc --interval 50 --output "$tmp/cmp" -- sh -c 'echo ran'
+                expect_eq "compare into another user's directory: exit 1" 1 "$rc"
+                expect_eq "...saying whose it is, in one line" \
+                        "allocsel: cannot write the results in $tmp/cmp: $tmp/cmp is owned by uid 65534, not by the user allocsel runs as (uid 0)" "$err"
+                expect_empty "...and nothing runs" "$out"
+                victims_kept "another user's directory"
+                # the same user, on their own: their directory is theirs
+                as_nobody mkdir -m 755 "$tmp/mine"
+                run_capture as_nobody "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --compare \
+                        --allocators glibc --interval 50 --output "$tmp/mine" -- sh -c 'echo ran'
+                expect_eq "compare as that user, into their own directory: exit 0" 0 "$rc"
+                expect_eq "...the program's output is written there, owned by them" "ran 65534" \
+                        "$(cat "$tmp/mine/output-glibc-1.log") $(stat -c %u "$tmp/mine/samples.csv")"
+                run_capture as_nobody "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --compare \
+                        --allocators glibc --interval 50 --output "$tmp/made-by-allocsel" -- true
+                expect_eq "compare as that user, a directory allocsel creates: exit 0, 0755, theirs" "0 755 65534" \
+                        "$rc $(stat -c '%a %u' "$tmp/made-by-allocsel")"
+        else
+                skip "compare into another user's directory" "needs root and setpriv"
+        fi
+
+        echo "# --compare --output: directories others can write, links and FIFOs (issue 22 item 1)"
+        for mode in 777 1777 775; do
+                mkdir -m "$mode" "$tmp/w$mode"
+                links_to_victims "$tmp/w$mode"
+                run --compare --allocators glibc --interval 50 --output "$tmp/w$mode" -- sh -c 'echo ran'
+                expect_eq "compare into a directory of mode $mode: refused with the reason" \
+                        "1 allocsel: cannot write the results in $tmp/w$mode: $tmp/w$mode is writable by group or others" "$rc $err"
+                victims_kept "a directory of mode $mode"
+        done
+        ln -s "$etc" "$tmp/link-to-dir"
+        run --compare --allocators glibc --interval 50 --output "$tmp/link-to-dir" -- true
+        expect_eq "compare --output naming a symbolic link: refused" \
+                "1 allocsel: cannot write the results in $tmp/link-to-dir: $tmp/link-to-dir is a symbolic link (name the directory itself)" "$rc $err"
+        victims_kept "a link in place of the directory"
+        # the caller's own directory, with links left in it: each file refused, never followed
+        for f in samples.csv summary.json rss.svg; do
+                d="$work/cmp-own-$f"
+                mkdir -m 755 "$d"
+                ln -s "$victim" "$d/$f"
+                run --compare --allocators glibc --interval 50 --output "$d" -- true
+                expect_eq "compare: a link in place of $f is refused" \
+                        "1 allocsel: cannot write the results in $d: $d/$f is a symbolic link" "$rc $err"
+                victims_kept "a link in place of $f"
+        done
+        d="$work/cmp-own-log"
+        mkdir -m 755 "$d"
+        ln -s "$victim" "$d/output-glibc-1.log"
+        run --compare --allocators glibc --interval 50 --output "$d" -- sh -c 'echo ran'
+        expect_eq "compare: a link in place of the program's output file is refused" \
+                "1 allocsel: cannot write the program's output: $d/output-glibc-1.log is a symbolic link" "$rc $err"
+        victims_kept "a link in place of the program's output"
+        ln "$victim" "$d/hard" && rm "$d/output-glibc-1.log" && mv "$d/hard" "$d/samples.csv"
+        run --compare --allocators glibc --interval 50 --output "$d" -- true
+        expect_eq "compare: a hard link to another file in place of samples.csv is refused" \
+                "1 allocsel: cannot write the results in $d: $d/samples.csv has other hard links" "$rc $err"
+        victims_kept "a hard link in place of samples.csv"
+        for f in samples.csv summary.json output-glibc-1.log; do
+                d="$work/cmp-fifo-$f"
+                mkdir -m 755 "$d"
+                mkfifo -m 644 "$d/$f"
+                run_capture timeout 10 "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --compare \
+                        --allocators glibc --interval 50 --output "$d" -- true
+                expect_has "compare: a FIFO in place of $f is refused at once" "$d/$f is not a regular file" "$err"
+                expect_eq "...exit 1" 1 "$rc"
+        done
+        # what allocsel wrote itself is rewritten whole on the next comparison
+        d="$work/cmp-again"
+        run --compare --allocators glibc --interval 50 --output "$d" -- sh -c 'echo first; echo first'
+        run --compare --allocators glibc --interval 50 --output "$d" -- sh -c 'echo second'
+        expect_eq "compare into its own earlier results: exit 0, files replaced, not appended" "0 second 1" \
+                "$rc $(cat "$d/output-glibc-1.log") $(grep -c '^allocator,' "$d/samples.csv")"
 }
