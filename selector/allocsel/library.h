@@ -9,7 +9,7 @@
 #include "library_probe.h"
 
 struct library_query {
-        bool check_owner;               /* as root: the rules of trust.h */
+        bool check_owner;               /* the ownership rules of trust.h */
         bool replaces_malloc;           /* an allocator: must export malloc and free */
         enum alloc_family family;       /* what to look for in it */
         unsigned probe;                 /* PROBE_* */

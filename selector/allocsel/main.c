@@ -57,8 +57,9 @@ static int plan_options_from(const struct cli *c, struct plan_options *o)
         o->global_conf = c->config ? c->config : "/etc/allocsel.conf";
         o->allocator = c->allocator;
         o->strict = c->strict;
-        /* only root's files may steer a root service; users run what they like */
-        o->check_owner = geteuid() == 0;
+        /* only root's files, or the running user's own, may steer a service:
+         * a User= service may hold capabilities a third user must not reach */
+        o->check_owner = true;
         o->describe = c->mode != MODE_RUN;
         return 0;
 }

@@ -19,7 +19,7 @@ struct plan_options {
         const char *global_conf;        /* /etc/allocsel.conf */
         const char *allocator;          /* --allocator, or NULL */
         bool strict;                    /* --strict */
-        bool check_owner;               /* running as root: files must be root's */
+        bool check_owner;               /* trust.h's ownership rules (always, but in tests) */
         bool describe;                  /* --check, --explain: find out everything */
         /* Many plans in one run (--check): what they share, read once. */
         struct library_cache *libraries;        /* NULL, or library results by path */

@@ -91,8 +91,12 @@ static int locate_in(int dirfd, const char *dir, const char *name, const struct 
                 return r;
         }
         /* the entry itself, not only what it leads to: a mask is a link */
-        if (s->check_owner && st.st_uid != 0) {
-                diags_add(d, DIAG_ERROR, path, 0, "ignored: %s is not owned by root", path);
+        if (s->check_owner && !trusted_owner(st.st_uid)) {
+                char *why = NULL;
+
+                (void)trusted_owner_check(st.st_uid, path, &why);
+                diags_add(d, DIAG_ERROR, path, 0, "ignored: %s", why ? why : "not a trusted user's");
+                free(why);
                 free(path);
                 return -EPERM;
         }

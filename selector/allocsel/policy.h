@@ -93,7 +93,7 @@ bool service_name_valid(const char *name);
 struct policy_search {
         const struct strv *dirs;        /* highest precedence first */
         bool dirs_given;                /* named by the operator: a missing one is an error */
-        bool check_owner;               /* as root: directories, entries, files must be root's */
+        bool check_owner;               /* directories, entries, files: a trusted user's (trust.h) */
         const char *candidate;          /* --file: read instead of candidate_name */
         const char *candidate_name;     /* "SERVICE.conf" in the first directory */
 };

@@ -1,8 +1,8 @@
 /* Ownership and permission checks on config files and libraries.
  *
- * As root the path is walked as the kernel (and ld.so) will walk it, one
- * component at a time from "/", each opened relative to the directory
- * checked before it: a symlink counts as itself (root's) and as its target,
+ * The path is walked as the kernel (and ld.so) will walk it, one component
+ * at a time from "/", each opened relative to the directory checked before
+ * it: a symlink counts as itself (a trusted user's) and as its target,
  * walked the same way. Only what was checked is opened, so nobody can swap
  * a component between the check and the use. */
 #include <errno.h>
@@ -36,13 +36,30 @@ static int why(char **ret_why, const char *path, const char *reason)
         return -EPERM;
 }
 
-/* Owned by root and writable by nobody else. A sticky directory (/tmp)
- * may be world-writable where it is only passed through: below it nobody
- * but the owner can rename or replace root's entries. */
+bool trusted_owner(uid_t uid)
+{
+        return uid == 0 || uid == geteuid();
+}
+
+int trusted_owner_check(uid_t uid, const char *path, char **ret_why)
+{
+        if (trusted_owner(uid))
+                return 0;
+        if (geteuid() == 0)
+                return why(ret_why, path, "is not owned by root");
+        if (asprintf(ret_why, "%s is owned by uid %u, neither root nor the user allocsel runs as (uid %u)", path,
+                     (unsigned)uid, (unsigned)geteuid()) < 0)
+                *ret_why = NULL;
+        return -EPERM;
+}
+
+/* Owned by a trusted user and writable by nobody else. A sticky directory
+ * (/tmp) may be world-writable where it is only passed through: below it
+ * nobody but the owner can rename or replace the trusted entries. */
 static int check_mode(const struct stat *st, const char *path, bool sticky_ok, char **ret_why)
 {
-        if (st->st_uid != 0)
-                return why(ret_why, path, "is not owned by root");
+        if (!trusted_owner(st->st_uid))
+                return trusted_owner_check(st->st_uid, path, ret_why);
         if (!(st->st_mode & (S_IWGRP | S_IWOTH)))
                 return 0;
         if (sticky_ok && S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX))
@@ -139,8 +156,9 @@ static int walk_symlink(struct walk *w, const char *name, const char *path, cons
         ssize_t n;
         int r;
 
-        if (st->st_uid != 0)
-                return why(w->why, path, "is not owned by root");
+        r = trusted_owner_check(st->st_uid, path, w->why);
+        if (r < 0)
+                return r;
         r = check_holder(w);
         if (r < 0)
                 return r;
@@ -290,7 +308,7 @@ static int walk_open_at(int dirfd, const char *dir, const char *name, unsigned f
         return r < 0 ? r : walk_finish(&w, false, ret_fd);
 }
 
-/* Not root: no ownership rules, but still nothing that could block. */
+/* No ownership rules (the program itself, tests): still nothing that could block. */
 static int open_plain(int dirfd, const char *path, bool want_dir, int *ret_fd, char **ret_why)
 {
         struct stat st;

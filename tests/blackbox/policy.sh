@@ -72,6 +72,8 @@ policy_trust_tests() {
                 skip "policy directory ownership" "not root"
         fi
 
+        policy_user_trust_tests
+
         echo "# nothing that is not a regular file is read, and nothing blocks (issue 10 item 6)"
         mkfifo -m 644 "$t/pd/fifo.conf" "$t/fifo-allocsel.conf"
         run_capture timeout 10 "$allocsel" --policy-dir "$t/pd" --check fifo
@@ -123,6 +125,83 @@ policy_trust_tests() {
                 skip "unsearchable policy directories" "needs root and setpriv to become nobody"
         fi
         rm -r "$t"
+}
+
+# As any user, what steers a service is root's or the running user's own,
+# writable by no one else (issue 22 item 2): a User= service may hold
+# capabilities, and a third user's library must never reach it.
+policy_user_trust_tests() {
+        local u="$t/user" k nb_run
+        echo "# as a user that is not root: root's files and the user's own, nobody else's (issue 22 item 2)"
+        if [ "$is_root" != yes ] || ! command -v setpriv >/dev/null; then
+                skip "trust as a user that is not root" "needs root and setpriv to become nobody"
+                return
+        fi
+        nb_run() { run_capture as_nobody "$allocsel" "$@"; }
+        mkdir -m 755 "$u" "$u/pd-lib"
+        # one policy directory and one library directory of each kind:
+        # root:users 2775 (group-writable), a third user's (uid 1), nobody's own
+        for k in group third own; do
+                mkdir -m 755 "$u/pd-$k" "$u/lib-$k"
+                printf 'allocator = "jemalloc";\n' > "$u/pd-$k/web.conf"
+                cp "$jemalloc" "$u/lib-$k/"
+                printf 'allocator = "jemalloc";\nlibrary = "%s";\n' "$u/lib-$k/libjemalloc.so.2" > "$u/pd-lib/lib-$k.conf"
+                chmod 644 "$u/pd-$k/web.conf" "$u/lib-$k/libjemalloc.so.2" "$u/pd-lib/lib-$k.conf"
+        done
+        chown 0:100 "$u/pd-group" "$u/lib-group"; chmod 2775 "$u/pd-group" "$u/lib-group"
+        chown 1:1 "$u/pd-third" "$u/lib-third"
+        chown -R 65534:65534 "$u/pd-own" "$u/lib-own"
+
+        nb_run --policy-dir "$u/pd-group" --config "$work/none.conf" --check web
+        expect_eq "as nobody, a policy directory root:users 2775 fails --check" 1 "$rc"
+        expect_has "...naming it" "$u/pd-group: policy directory ignored: $u/pd-group is writable by group or others" "$err"
+        nb_run --policy-dir "$u/pd-group" --config "$work/none.conf" web "$probe" LD_PRELOAD
+        expect_eq "...and the program runs untouched" "(unset)" "$(value env.LD_PRELOAD)"
+        nb_run --policy-dir "$u/pd-third" --config "$work/none.conf" --strict web "$probe"
+        expect_eq "as nobody, a third user's policy directory: --strict refuses" 78 "$rc"
+        expect_has "...naming it and its owner" \
+                "$u/pd-third is owned by uid 1, neither root nor the user allocsel runs as (uid 65534)" "$err"
+        nb_run --policy-dir "$u/pd-own" --config "$work/none.conf" --check web
+        expect_eq "as nobody, nobody's own policy directory (0755) passes --check" "0 " "$rc $err"
+        nb_run --policy-dir "$u/pd-own" --config "$work/none.conf" web "$probe"
+        expect_eq "...and its policy applies" "$jemalloc" "$(value malloc_from)"
+        printf 'allocator = "glibc";\n' > "$u/pd-own/third-file.conf"; chown 1:1 "$u/pd-own/third-file.conf"
+        nb_run --policy-dir "$u/pd-own" --config "$work/none.conf" --check third-file
+        expect_has "as nobody, a third user's file in nobody's directory is refused" \
+                "ignored: $u/pd-own/third-file.conf is owned by uid 1, neither root nor the user allocsel runs as (uid 65534)" "$err"
+
+        nb_run --policy-dir "$u/pd-lib" --config "$work/none.conf" --check lib-group
+        expect_eq "as nobody, library in a directory root:users 2775: --check fails" 1 "$rc"
+        expect_has "...naming the directory" "$u/lib-group is writable by group or others" "$err"
+        nb_run --policy-dir "$u/pd-lib" --config "$work/none.conf" lib-third "$probe" LD_PRELOAD
+        expect_eq "as nobody, library in a third user's directory: not preloaded" "(unset)" "$(value env.LD_PRELOAD)"
+        expect_has "...naming the directory and its owner" \
+                "$u/lib-third is owned by uid 1, neither root nor the user allocsel runs as (uid 65534)" "$err"
+        nb_run --policy-dir "$u/pd-lib" --config "$work/none.conf" lib-own "$probe"
+        expect_eq "as nobody, a library in nobody's own directory is used" "$u/lib-own/libjemalloc.so.2" "$(value malloc_from)"
+
+        # allocsel.conf: library_dirs, custom allocators, and the file itself
+        printf 'library_dirs = [ "%s" ];\n' "$u/lib-group" > "$u/dirs.conf"
+        printf 'allocators = { teamlib = { library = "%s"; family = "jemalloc"; }; };\n' \
+                "$u/lib-group/libjemalloc.so.2" > "$u/custom.conf"
+        printf 'library_dirs = [ "%s" ];\n' "$u/lib-own" > "$u/third.conf"
+        chmod 644 "$u/dirs.conf" "$u/custom.conf" "$u/third.conf"
+        chown 1:1 "$u/third.conf"
+        printf 'allocator = "teamlib";\n' > "$u/pd-own/team.conf"; chown 65534:65534 "$u/pd-own/team.conf"
+        nb_run --policy-dir "$u/pd-own" --config "$u/dirs.conf" --check web
+        expect_eq "as nobody, library_dirs naming a directory root:users 2775: --check fails" 1 "$rc"
+        expect_has "...naming it" "$u/lib-group is writable by group or others" "$err"
+        nb_run --policy-dir "$u/pd-own" --config "$u/custom.conf" team "$probe" LD_PRELOAD
+        expect_eq "as nobody, a custom allocator in a directory root:users 2775: not preloaded" "(unset)" \
+                "$(value env.LD_PRELOAD)"
+        expect_has "...naming the directory" "$u/lib-group is writable by group or others" "$err"
+        nb_run --policy-dir "$u/pd-own" --config "$u/third.conf" --check web
+        expect_eq "as nobody, an allocsel.conf of a third user: --check fails" 1 "$rc"
+        expect_has "...naming it and its owner" \
+                "$u/third.conf is owned by uid 1, neither root nor the user allocsel runs as (uid 65534)" "$err"
+        nb_run --policy-dir "$u/pd-own" --config "$u/third.conf" --list
+        expect_has "as nobody, --list says so too" "$u/third.conf is owned by uid 1" "$err"
+        rm -r "$u"
 }
 
 # Values as libconfig reads them, and the work a policy can cause.

@@ -1,4 +1,4 @@
-/* Ownership and permission rules for files allocsel trusts (as root). */
+/* Ownership and permission rules for files allocsel trusts. */
 #include <errno.h>
 #include <fcntl.h>
 
@@ -346,6 +346,46 @@ static void test_open_at(void **state)
         tmpdir_free(dir);
 }
 
+/* Not root: root's files and the running user's own are trusted; a third
+ * user's, or a directory a group can write, are not (issue 22 item 2). */
+static void test_running_user_trusted(void **state)
+{
+        char *dir, *own, *third, *grp, *mine, *roots, *in_third, *in_grp;
+
+        need_root(state);
+        dir = tmpdir_new();
+        assert_true(asprintf(&own, "%s/own", dir) > 0 && asprintf(&third, "%s/third", dir) > 0 &&
+                    asprintf(&grp, "%s/grp", dir) > 0);
+        assert_int_equal(mkdir(own, 0755), 0);
+        assert_int_equal(mkdir(third, 0755), 0);
+        assert_int_equal(mkdir(grp, 0755), 0);
+        mine = write_file(own, "a.conf", "");
+        roots = write_file(dir, "b.conf", "");
+        in_third = write_file(third, "c.conf", "");
+        in_grp = write_file(grp, "d.conf", "");
+        assert_int_equal(chown(own, NOBODY, NOBODY), 0);
+        assert_int_equal(chown(mine, NOBODY, NOBODY), 0);
+        assert_int_equal(chown(third, 1, 1), 0);
+        assert_int_equal(chown(grp, 0, 100), 0);
+        assert_int_equal(chmod(grp, 02775), 0);
+        /* as root, a user's file is not root's */
+        expect_refused(mine, "/own is not owned by root");
+        assert_int_equal(seteuid(NOBODY), 0);
+        expect_trusted(mine);
+        expect_trusted(roots);
+        expect_refused(in_third, "/third is owned by uid 1, neither root nor the user allocsel runs as (uid 65534)");
+        expect_refused(in_grp, "/grp is writable by group or others");
+        assert_int_equal(seteuid(0), 0);
+        free(own);
+        free(third);
+        free(grp);
+        free(mine);
+        free(roots);
+        free(in_third);
+        free(in_grp);
+        tmpdir_free(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -360,6 +400,7 @@ int main(void)
                 cmocka_unit_test(test_sticky_directory_only_above),
                 cmocka_unit_test(test_directory_open),
                 cmocka_unit_test(test_open_at),
+                cmocka_unit_test(test_running_user_trusted),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
