@@ -18,11 +18,25 @@
 #include "envbuild.h"
 #include "loadprobe.h"
 
-static int spawn(const char *program, const char *arg, char *const *envp, int err_fd, pid_t *pid)
+/* The child gets the caller's signal mask, not the one load_probe blocks
+ * SIGCHLD with while it waits. */
+static int spawn(const char *program, const char *arg, char *const *envp, int err_fd, const sigset_t *mask,
+                 pid_t *pid)
 {
         posix_spawn_file_actions_t actions;
+        posix_spawnattr_t attr;
         int r;
 
+        r = posix_spawnattr_init(&attr);
+        if (r != 0)
+                return -r;
+        r = posix_spawnattr_setsigmask(&attr, mask);
+        if (r == 0)
+                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+        if (r != 0) {
+                posix_spawnattr_destroy(&attr);
+                return -r;
+        }
         posix_spawn_file_actions_init(&actions);
         r = posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
         if (r == 0)
@@ -32,9 +46,10 @@ static int spawn(const char *program, const char *arg, char *const *envp, int er
         if (r == 0) {
                 char *argv[] = { (char *)program, (char *)arg, NULL };
 
-                r = posix_spawn(pid, program, &actions, NULL, argv, envp);
+                r = posix_spawn(pid, program, &actions, &attr, argv, envp);
         }
         posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attr);
         return -r;
 }
 
@@ -69,45 +84,65 @@ static void collect(int fd, long long deadline, struct load_result *ret)
         }
 }
 
+/* Reaps pid, waiting for its SIGCHLD (blocked by the caller) until the
+ * deadline. 1 when it exited, 0 when the deadline passed, or -errno. */
+static int reap(pid_t pid, long long deadline, const sigset_t *chld, int *ret_status)
+{
+        for (;;) {
+                long long left = deadline - clock_ms(CLOCK_MONOTONIC);
+                struct timespec wait;
+                pid_t w = waitpid(pid, ret_status, WNOHANG);
+
+                if (w == pid)
+                        return 1;
+                if (w < 0 && errno != EINTR)
+                        return -errno;
+                if (left <= 0)
+                        return 0;
+                wait.tv_sec = (time_t)(left / 1000);
+                wait.tv_nsec = (long)(left % 1000) * 1000000;
+                /* any SIGCHLD (an earlier probe's included) only means "look again" */
+                (void)sigtimedwait(chld, NULL, &wait);
+        }
+}
+
 int load_probe(const char *program, const char *arg, char *const *envp, struct load_result *ret)
 {
         long long deadline = clock_ms(CLOCK_MONOTONIC) + LOAD_PROBE_TIMEOUT_MS;
+        sigset_t chld, old;
         int fds[2], r;
         pid_t pid = 0;
 
         memset(ret, 0, sizeof(*ret));
-        if (pipe2(fds, O_CLOEXEC) < 0)
+        /* blocked before the child exists, so that its SIGCHLD cannot be missed */
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &chld, &old) < 0)
                 return -errno;
-        r = spawn(program, arg, envp, fds[1], &pid);
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+                r = -errno;
+                (void)sigprocmask(SIG_SETMASK, &old, NULL);
+                return r;
+        }
+        r = spawn(program, arg, envp, fds[1], &old, &pid);
         close(fds[1]);
         if (r == 0)
                 collect(fds[0], deadline, ret);
         close(fds[0]);
-        if (r < 0)
-                return r;
-        if (pid <= 0)
-                return -ECHILD;
+        if (r == 0 && pid <= 0)
+                r = -ECHILD;
         /* stderr closed or the deadline passed (a daemon the library forked
          * may hold stderr open): ours has exited by now, or gets until the deadline */
-        for (;;) {
-                pid_t w = waitpid(pid, &ret->status, WNOHANG);
-
-                if (w == pid)
-                        break;
-                if (w < 0 && errno != EINTR)
-                        return -errno;
-                if (clock_ms(CLOCK_MONOTONIC) >= deadline) {
-                        ret->timed_out = true;
-                        break;
-                }
-                poll(NULL, 0, 10);
-        }
-        if (ret->timed_out) {
+        if (r == 0)
+                r = reap(pid, deadline, &chld, &ret->status);
+        if (r == 0) {
+                ret->timed_out = true;
                 kill(pid, SIGKILL);
                 while (waitpid(pid, &ret->status, 0) < 0 && errno == EINTR)
                         ;
         }
-        return 0;
+        (void)sigprocmask(SIG_SETMASK, &old, NULL);
+        return r < 0 ? r : 0;
 }
 
 const char *load_failure(const struct load_result *r, char *buf, size_t size)

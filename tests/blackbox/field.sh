@@ -342,12 +342,14 @@ allocators = {
   aborts = { library = "$build/tests/libabort-at-load.so"; family = "none"; };
   ghost = { library = "$build/tests/libneeds-ghost.so"; family = "none"; };
   hangs = { library = "$build/tests/libhangs-at-load.so"; family = "none"; };
+  hangs_closed = { library = "$build/tests/libhangs-closed.so"; family = "none"; };
 };
 EOF2
         chmod 644 "$conf"
         printf 'allocator = "aborts";\n' | policy load-aborts
         printf 'allocator = "ghost";\n' | policy load-ghost
         printf 'allocator = "hangs";\n' | policy load-hangs
+        printf 'allocator = "hangs_closed";\n' | policy load-hangs-closed
         printf 'allocator = "jemalloc";\njemalloc = { extra = "no_such_opt:1"; };\n' | policy load-badconf
         printf 'allocator = "jemalloc";\njemalloc = { dirty_decay_ms = 1000; };\n' | policy load-ok1
         printf 'allocator = "jemalloc";\njemalloc = { dirty_decay_ms = 1000; };\nenvironment = { A = "1"; };\n' | policy load-ok2
@@ -364,6 +366,10 @@ EOF2
         ck load-hangs
         expect_eq "a library that never finishes loading: --check fails" 1 "$rc"
         expect_has "...after the deadline" "does not load: a program started with it did not finish within 5 s" "$err"
+        ck load-hangs-closed
+        expect_eq "one that closes stderr, then never finishes: --check fails" 1 "$rc"
+        expect_has "...after the deadline too" \
+                "LD_PRELOAD=$build/tests/libhangs-closed.so does not load: a program started with it did not finish within 5 s" "$err"
         ck load-badconf
         expect_eq "jemalloc complaining about its configuration: a warning" 0 "$rc"
         expect_has "...with jemalloc's own words" \

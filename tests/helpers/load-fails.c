@@ -3,7 +3,9 @@
  * library whose dependency is missing is skipped by ld.so): built as
  * libabort-at-load.so (-DABORT_AT_LOAD) and as libneeds-ghost.so (linked
  * against a libghost.so that is removed after the link), and one that
- * never finishes loading, libhangs-at-load.so (-DHANG_AT_LOAD). Its malloc
+ * never finishes loading, libhangs-at-load.so (-DHANG_AT_LOAD), also as
+ * libhangs-closed.so (-DHANG_AT_LOAD -DCLOSE_STDERR), which closes stderr
+ * first, as a daemon does, so that only the process is left to wait for. Its malloc
  * and free are glibc's own. */
 #include <stddef.h>
 #include <stdlib.h>
@@ -37,6 +39,9 @@ __attribute__((constructor)) static void refuse(void)
 #ifdef HANG_AT_LOAD
 __attribute__((constructor)) static void hang(void)
 {
+#ifdef CLOSE_STDERR
+        close(STDERR_FILENO);
+#endif
         for (;;)
                 pause();
 }
