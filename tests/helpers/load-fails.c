@@ -5,10 +5,13 @@
  * against a libghost.so that is removed after the link), and one that
  * never finishes loading, libhangs-at-load.so (-DHANG_AT_LOAD), also as
  * libhangs-closed.so (-DHANG_AT_LOAD -DCLOSE_STDERR), which closes stderr
- * first, as a daemon does, so that only the process is left to wait for. Its malloc
- * and free are glibc's own. */
+ * first, as a daemon does, so that only the process is left to wait for;
+ * and librejects-decay.so (-DREJECT_DECAY), a jemalloc older than 5.0,
+ * which knows no dirty_decay_ms or muzzy_decay_ms and says so for each
+ * value, as jemalloc 4 did. Its malloc and free are glibc's own. */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 void *malloc(size_t size);
@@ -44,5 +47,24 @@ __attribute__((constructor)) static void hang(void)
 #endif
         for (;;)
                 pause();
+}
+#endif
+
+#ifdef REJECT_DECAY
+__attribute__((constructor)) static void read_conf(void)
+{
+        static const char intro[] = "<jemalloc>: Invalid conf pair: ";
+        const char *conf = getenv("MALLOC_CONF");
+
+        while (conf && *conf) {
+                size_t len = strcspn(conf, ",");
+
+                if (strncmp(conf, "dirty_decay_ms:", 15) == 0 || strncmp(conf, "muzzy_decay_ms:", 15) == 0) {
+                        (void)!write(STDERR_FILENO, intro, sizeof(intro) - 1);
+                        (void)!write(STDERR_FILENO, conf, len);
+                        (void)!write(STDERR_FILENO, "\n", 1);
+                }
+                conf += len + (conf[len] == ',');
+        }
 }
 #endif
