@@ -27,7 +27,7 @@ const char *load_failure(const struct load_result *r, char *buf, size_t size);
 
 /* At most this many probes in one --check run: 10,000 policies must check
  * in a second whatever their values (a probe costs about 2.3 ms). */
-#define LOAD_PROBE_MAX 64
+#define LOAD_PROBE_MAX 32
 
 /* One probe: what it stands for, what it ran, and what it gave. */
 struct load_entry {

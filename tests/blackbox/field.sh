@@ -441,7 +441,7 @@ field_load_check_bounds() {
 }
 
 # The probe's cost: numbers allocsel checked do not each start a process,
-# and a run starts LOAD_PROBE_MAX (64) at most, whatever the values.
+# and a run starts LOAD_PROBE_MAX (32) at most, whatever the values.
 field_load_check_cost() {
         local conf="$work/load-cost.conf" i n
         echo "# --check: what the load probe costs"
@@ -501,17 +501,17 @@ field_load_check_cost() {
         expect_has "...the others saying which policy was probed" \
                 "warning: $pd/load-old3.conf:1: LD_PRELOAD=$build/tests/librejects-decay.so: a program started with it printed: <jemalloc>: Invalid conf pair: dirty_decay_ms:100 (as probed with service load-old1, whose policy differs from this one only in numbers within their ranges)" "$err"
 
-        # free text is probed as written: 66 distinct ones
-        for i in $(seq -w 0 65); do
+        # free text is probed as written: 34 distinct ones
+        for i in $(seq -w 0 33); do
                 printf 'allocator = "jemalloc";\njemalloc = { extra = "narenas:%d"; };\n' $((10#$i + 1)) | policy "load-text$i"
         done
-        probes $(seq -f 'load-text%02g' 0 65)
-        expect_eq "66 distinct jemalloc.extra: 64 probes" 64 "$n"
+        probes $(seq -f 'load-text%02g' 0 33)
+        expect_eq "34 distinct jemalloc.extra: 32 probes" 32 "$n"
         expect_eq "...the other two: a warning each, and --check passes" "0 2" "$rc $(grep -c 'not probed' <<<"$err")"
         expect_has "...saying so, and how to probe it" \
-                "warning: $pd/load-text65.conf:1: LD_PRELOAD=$jemalloc with this tuning was not probed: --check starts at most 64 load probes a run, one per distinct preload and tuning; allocsel --check load-text65 probes it" "$err"
-        expect_not_has "...the 64th was probed" "load-text63.conf" "$err"
-        probes load-text65
+                "warning: $pd/load-text33.conf:1: LD_PRELOAD=$jemalloc with this tuning was not probed: --check starts at most 32 load probes a run, one per distinct preload and tuning; allocsel --check load-text33 probes it" "$err"
+        expect_not_has "...the 32nd was probed" "load-text31.conf" "$err"
+        probes load-text33
         expect_eq "...checked alone, it is probed" 1 "$n"
         expect_eq "...and loads" "0 " "$rc $(grep -v 'checked, no errors' <<<"$err")"
         rm "$pd"/load-*.conf
