@@ -65,7 +65,8 @@ UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(CORE_TESTS) $(LAUNCHER_TESTS) $(MONI
 UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/libfake-alloc.so $(BUILD)/tests/libno-override.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/probe \
               $(BUILD)/tests/old-kernel $(BUILD)/tests/spawner $(BUILD)/tests/libkeep.so \
-              $(BUILD)/tests/libabort-at-load.so $(BUILD)/tests/libneeds-ghost.so $(BUILD)/tests/libhangs-at-load.so
+              $(BUILD)/tests/libabort-at-load.so $(BUILD)/tests/libneeds-ghost.so $(BUILD)/tests/libhangs-at-load.so \
+              $(BUILD)/tests/libhangs-closed.so $(BUILD)/tests/librejects-decay.so
 
 # What `make` builds and `make install` installs, nothing more (packages run
 # plain `make`). A new program or library: add it to one of these lists and
@@ -173,6 +174,12 @@ $(BUILD)/tests/libabort-at-load.so: tests/helpers/load-fails.c | $(BUILD)/tests
 
 $(BUILD)/tests/libhangs-at-load.so: tests/helpers/load-fails.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -DHANG_AT_LOAD -o $@ $<
+
+$(BUILD)/tests/libhangs-closed.so: tests/helpers/load-fails.c | $(BUILD)/tests
+	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -DHANG_AT_LOAD -DCLOSE_STDERR -o $@ $<
+
+$(BUILD)/tests/librejects-decay.so: tests/helpers/load-fails.c | $(BUILD)/tests
+	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -DREJECT_DECAY -o $@ $<
 
 # Linked against a library that is gone once it is built.
 $(BUILD)/tests/libneeds-ghost.so: tests/helpers/load-fails.c tests/helpers/empty.c | $(BUILD)/tests

@@ -138,7 +138,8 @@ int check_policies(const struct plan_options *o, char **services, int n, char *c
                         errors++;
                         continue;
                 }
-                /* the preload in use, tried once per distinct library and tuning */
+                /* the preload in use, tried once per distinct library and tuning
+                 * (numbers allocsel checked aside), LOAD_PROBE_MAX times at most */
                 if (load_check_plan(&pl, envp, &loads) < 0)
                         fprintf(stderr, "allocsel: %s: out of memory\n", names.v[i]);
                 errors += print_problems(&pl, o, dest, &seen);

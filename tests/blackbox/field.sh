@@ -342,12 +342,14 @@ allocators = {
   aborts = { library = "$build/tests/libabort-at-load.so"; family = "none"; };
   ghost = { library = "$build/tests/libneeds-ghost.so"; family = "none"; };
   hangs = { library = "$build/tests/libhangs-at-load.so"; family = "none"; };
+  hangs_closed = { library = "$build/tests/libhangs-closed.so"; family = "none"; };
 };
 EOF2
         chmod 644 "$conf"
         printf 'allocator = "aborts";\n' | policy load-aborts
         printf 'allocator = "ghost";\n' | policy load-ghost
         printf 'allocator = "hangs";\n' | policy load-hangs
+        printf 'allocator = "hangs_closed";\n' | policy load-hangs-closed
         printf 'allocator = "jemalloc";\njemalloc = { extra = "no_such_opt:1"; };\n' | policy load-badconf
         printf 'allocator = "jemalloc";\njemalloc = { dirty_decay_ms = 1000; };\n' | policy load-ok1
         printf 'allocator = "jemalloc";\njemalloc = { dirty_decay_ms = 1000; };\nenvironment = { A = "1"; };\n' | policy load-ok2
@@ -364,6 +366,10 @@ EOF2
         ck load-hangs
         expect_eq "a library that never finishes loading: --check fails" 1 "$rc"
         expect_has "...after the deadline" "does not load: a program started with it did not finish within 5 s" "$err"
+        ck load-hangs-closed
+        expect_eq "one that closes stderr, then never finishes: --check fails" 1 "$rc"
+        expect_has "...after the deadline too" \
+                "LD_PRELOAD=$build/tests/libhangs-closed.so does not load: a program started with it did not finish within 5 s" "$err"
         ck load-badconf
         expect_eq "jemalloc complaining about its configuration: a warning" 0 "$rc"
         expect_has "...with jemalloc's own words" \
@@ -387,10 +393,138 @@ EOF2
         rm "$pd"/load-*.conf
 }
 
+# What lets one probe stand for every number in a key's range: the installed
+# libraries take both ends of each range without a word (the ranges read
+# off allocsel's own messages), but for the two exceptions loadprobe.c
+# lists: jemalloc's narenas above 4094, and glibc's top_pad, which the
+# probe always runs as written (its high end is tested in the cost tests).
+field_load_check_bounds() {
+        local section allocator family more keys k ranges lo hi end text v
+        echo "# --check: the libraries take every number allocsel accepts"
+        for section in "jemalloc:jemalloc::dirty_decay_ms muzzy_decay_ms narenas" \
+                       "tcmalloc:tcmalloc::release_rate max_total_thread_cache_bytes" \
+                       "tcmalloc-minimal:tcmalloc::release_rate max_total_thread_cache_bytes" \
+                       "mimalloc:mimalloc::purge_delay eager_commit_delay arena_eager_commit" \
+                       "glibc:glibc:release = { enabled = true; };:arena_max trim_threshold mmap_threshold top_pad tcache_count mxfast hugetlb"; do
+                IFS=: read -r allocator family more keys <<<"$section"
+                text=""
+                for k in $keys; do text+="$k = 99999999999L; "; done
+                printf 'allocator = "%s";\n%s\n%s = { %s};\n' "$allocator" "$more" "$family" "$text" | policy load-bounds
+                run_capture "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --check load-bounds
+                if grep -q "allocator $allocator: \|release: " <<<"$err"; then
+                        skip "$allocator: both ends of each range load silently" "no $allocator library here"
+                        continue
+                fi
+                # "jemalloc.narenas: 99999999999L is out of range (1 to 4096)" -> "narenas 1 4096"
+                ranges=$(sed -n "s/.*$family\.\([a-z_]*\): .* is out of range (\(-*[0-9.]*\) to \([0-9.]*\))\$/\1 \2 \3/p" <<<"$err")
+                expect_eq "$allocator: a range for each number" "$(wc -w <<<"$keys")" "$(grep -c . <<<"$ranges")"
+                for end in low high; do
+                        text=""
+                        while read -r k lo hi; do
+                                [ "$end" = low ] && v=$lo || v=$hi
+                                [ "$end:$k" = high:narenas ] && v=4094
+                                [ "$end:$k" = high:top_pad ] && v=0
+                                [ "${#v}" -gt 9 ] && v+=L
+                                text+="$k = $v; "
+                        done <<<"$ranges"
+                        printf 'allocator = "%s";\n%s\n%s = { %s};\n' "$allocator" "$more" "$family" "$text" | policy load-bounds
+                        run_capture "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --check load-bounds
+                        expect_eq "$allocator: every number at the $end end of its range loads silently" "0 " \
+                                "$rc $(grep 'LD_PRELOAD=' <<<"$err")"
+                done
+        done
+        printf 'allocator = "jemalloc";\njemalloc = { narenas = 4095; };\n' | policy load-bounds
+        run_capture "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --check load-bounds
+        expect_has "jemalloc: but narenas 4095 is lowered, and it says so" \
+                "LD_PRELOAD=$jemalloc: a program started with it printed: <jemalloc>: Reducing narenas to limit (4094)" "$err"
+        rm "$pd"/load-bounds.conf
+}
+
+# The probe's cost: numbers allocsel checked do not each start a process,
+# and a run starts LOAD_PROBE_MAX (32) at most, whatever the values.
+field_load_check_cost() {
+        local conf="$work/load-cost.conf" i n
+        echo "# --check: what the load probe costs"
+        printf 'allocators = { oldje = { library = "%s"; family = "jemalloc"; }; };\n' \
+                "$build/tests/librejects-decay.so" > "$conf"
+        chmod 644 "$conf"
+        if ! command -v strace >/dev/null; then
+                skip "the load probe's cost" "strace missing"
+                return
+        fi
+        # probes ARGS: --check ARGS, with $n the probes it started, counted
+        # under strace (where LeakSanitizer cannot run), $rc and $err without
+        probes() {
+                ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" strace -f -qq -e trace=execve -o "$work/cost.strace" \
+                        "$allocsel" --policy-dir "$pd" --config "$conf" --check "$@" >/dev/null 2>&1
+                n=$(grep -c '"--version"\]' "$work/cost.strace")
+                run_capture "$allocsel" --policy-dir "$pd" --config "$conf" --check "$@"
+        }
+        for i in 1 2 3 4 5; do
+                printf 'allocator = "jemalloc";\njemalloc = { background_thread = true; dirty_decay_ms = %d; muzzy_decay_ms = %d; narenas = %d; };\n' \
+                        $((i * 100)) $((i - 2)) "$i" | policy "load-num$i"
+        done
+        probes load-num{1..5}
+        expect_eq "5 policies that differ only in numbers: one probe" 1 "$n"
+        expect_eq "...and no message" "0 " "$rc $(grep -v 'checked, no errors' <<<"$err")"
+
+        printf 'allocator = "jemalloc";\njemalloc = { background_thread = true; dirty_decay_ms = 600; muzzy_decay_ms = 4; narenas = 4096; };\n' |
+                policy load-num-many
+        probes load-num1 load-num-many
+        expect_eq "narenas above 4094, which jemalloc lowers and says so: a probe of its own" 2 "$n"
+        expect_has "...jemalloc's words on that policy" \
+                "warning: $pd/load-num-many.conf:1: LD_PRELOAD=$jemalloc: a program started with it printed: <jemalloc>: Reducing narenas to limit (4094)" "$err"
+        expect_not_has "...and not on the other" "load-num1.conf" "$err"
+
+        printf 'allocator = "glibc";\nrelease = { enabled = true; };\nglibc = { arena_max = 2; top_pad = "%s"; };\n' 1M |
+                policy load-pad-small
+        printf 'allocator = "glibc";\nrelease = { enabled = true; };\nglibc = { arena_max = 3; top_pad = "%s"; };\n' 64G |
+                policy load-pad-huge
+        probes load-pad-small load-pad-huge
+        expect_eq "glibc's top_pad, which every sbrk asks for: each value its own probe" 2 "$n"
+        if [ -n "${SANITIZED:-}" ]; then
+                skip "top_pad = 64G fails every allocation" "a sanitizer build probes with /bin/true, which gets by"
+        elif [ "$(awk '/^(MemTotal|SwapTotal):/ {kb += $2} END {print kb < 64 * 1024 * 1024}' /proc/meminfo)" = 1 ]; then
+                expect_has "...64 GiB fails every allocation on this host: an error on that policy" \
+                        "$pd/load-pad-huge.conf:1: LD_PRELOAD=$build/liballocsel-release.so does not load: a program started with it exited with status 2: allocsel: out of memory" "$err"
+                expect_not_has "...not on the other" "load-pad-small.conf" "$err"
+        else
+                skip "top_pad = 64G fails every allocation" "this host has 64 GiB of memory and swap or more"
+        fi
+
+        for i in 1 2 3; do
+                printf 'allocator = "oldje";\njemalloc = { dirty_decay_ms = %d; };\n' $((i * 100)) | policy "load-old$i"
+        done
+        probes load-old{1..3}
+        expect_eq "a library that rejects an option name, 3 values: one probe" 1 "$n"
+        expect_eq "...a warning for each policy" "0 3" "$rc $(grep -c '^warning: .*Invalid conf pair: dirty_decay_ms:' <<<"$err")"
+        expect_has "...the one probed in the library's words" \
+                "warning: $pd/load-old1.conf:1: LD_PRELOAD=$build/tests/librejects-decay.so: a program started with it printed: <jemalloc>: Invalid conf pair: dirty_decay_ms:100" "$err"
+        expect_has "...the others saying which policy was probed" \
+                "warning: $pd/load-old3.conf:1: LD_PRELOAD=$build/tests/librejects-decay.so: a program started with it printed: <jemalloc>: Invalid conf pair: dirty_decay_ms:100 (as probed with service load-old1, whose policy differs from this one only in numbers within their ranges)" "$err"
+
+        # free text is probed as written: 34 distinct ones
+        for i in $(seq -w 0 33); do
+                printf 'allocator = "jemalloc";\njemalloc = { extra = "narenas:%d"; };\n' $((10#$i + 1)) | policy "load-text$i"
+        done
+        probes $(seq -f 'load-text%02g' 0 33)
+        expect_eq "34 distinct jemalloc.extra: 32 probes" 32 "$n"
+        expect_eq "...the other two: a warning each, and --check passes" "0 2" "$rc $(grep -c 'not probed' <<<"$err")"
+        expect_has "...saying so, and how to probe it" \
+                "warning: $pd/load-text33.conf:1: LD_PRELOAD=$jemalloc with this tuning was not probed: --check starts at most 32 load probes a run, one per distinct preload and tuning; allocsel --check load-text33 probes it" "$err"
+        expect_not_has "...the 32nd was probed" "load-text31.conf" "$err"
+        probes load-text33
+        expect_eq "...checked alone, it is probed" 1 "$n"
+        expect_eq "...and loads" "0 " "$rc $(grep -v 'checked, no errors' <<<"$err")"
+        rm "$pd"/load-*.conf
+}
+
 field_tests() {
         field_children
         field_arenas
         field_huge_pages
         field_malloc_conf_link
         field_load_check
+        field_load_check_bounds
+        field_load_check_cost
 }
