@@ -9,6 +9,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 PREFIXLIB  ?= $(PREFIX)/lib
 CATALOGDIR ?= $(PREFIXLIB)/systemd/catalog
+SYSTEMDUNITDIR ?= $(PREFIXLIB)/systemd/system
 VENDORPOLICYDIR ?= $(PREFIXLIB)/allocsel.d
 DATADIR    ?= $(PREFIX)/share
 DOCDIR     ?= $(DATADIR)/doc/allocsel
@@ -74,7 +75,8 @@ TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopi
 BIN_PROGRAMS     := allocsel
 LIBEXEC_PROGRAMS := allocsel-monitor allocsel-report
 PRIVATE_LIBS     := liballocsel-release.so liballocsel-children.so
-INSTALLED        := $(addprefix $(BUILD)/,$(BIN_PROGRAMS) $(LIBEXEC_PROGRAMS) $(PRIVATE_LIBS))
+UNITS            := allocsel-monitor.socket allocsel-monitor.service
+INSTALLED        := $(addprefix $(BUILD)/,$(BIN_PROGRAMS) $(LIBEXEC_PROGRAMS) $(PRIVATE_LIBS) $(UNITS))
 
 .PHONY: demo dist all check check-systemd check-packaging check-fuzz check-unit check-integration check-build check-sanitizers install uninstall clean bench fuzz lint
 
@@ -122,7 +124,13 @@ $(BUILD)/liballocsel-children.so: selector/preload/children.c selector/lib/child
 	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -Iinclude $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS_LIB) -fPIC -shared \
 		-fvisibility=hidden -Wl,-z,now $(LDFLAGS) -o $@ selector/preload/children.c selector/lib/children_env.c -lpthread -ldl
 
-# The helper, linked with libsystemd.
+# The host's monitor and its units (the service names where it is installed).
+$(BUILD)/allocsel-monitor.socket: packaging/allocsel-monitor.socket | $(BUILD)/tests
+	cp $< $@
+$(BUILD)/allocsel-monitor.service: packaging/allocsel-monitor.service.in Makefile | $(BUILD)/tests
+	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' $< >$@.tmp && mv $@.tmp $@
+
+# The host's monitor, linked with libsystemd.
 $(BUILD)/allocsel-monitor: $(BUILD)/obj/monitor/main.o $(MONITOR_LIB) $(CORE_LIB) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
 
@@ -138,7 +146,7 @@ $(addprefix $(BUILD)/tests/,$(LAUNCHER_TESTS)): $(BUILD)/tests/%: tests/unit/%.c
 	$(CC) $(ALL_CFLAGS) -Iselector/allocsel $(LDFLAGS) -o $@ $< $(LAUNCHER_LIB) $(CORE_LIB) $(CONFIG_LIBS) $(CMOCKA_LIBS)
 
 $(addprefix $(BUILD)/tests/,$(MONITOR_TESTS)): $(BUILD)/tests/%: tests/unit/%.c $(MONITOR_LIB) $(CORE_LIB) | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Iselector/monitor $(LDFLAGS) -o $@ $< $(MONITOR_LIB) $(CORE_LIB) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -Iselector/monitor $(LDFLAGS) -o $@ $< $(MONITOR_LIB) $(CORE_LIB) $(SYSTEMD_LIBS) -lpthread $(CMOCKA_LIBS)
 
 $(addprefix $(BUILD)/tests/,$(REPORT_TESTS)): $(BUILD)/tests/%: tests/unit/%.c $(REPORT_LIB) $(CORE_LIB) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Iselector/report $(LDFLAGS) -o $@ $< $(REPORT_LIB) $(CORE_LIB) $(CMOCKA_LIBS)
@@ -250,6 +258,7 @@ check: lint check-unit check-integration check-build check-systemd check-packagi
 
 bench: all
 	BUILD=$(BUILD) bash bench/startup.sh
+	BUILD=$(BUILD) bash bench/monitor.sh
 	BUILD=$(BUILD) bash bench/release.sh
 	BUILD=$(BUILD) bash bench/policy.sh
 	BUILD=$(BUILD) bash bench/check.sh
@@ -287,6 +296,8 @@ install: all
 	install -m755 $(addprefix $(BUILD)/,$(LIBEXEC_PROGRAMS)) $(DESTDIR)$(LIBEXECDIR)/allocsel/
 	install -m644 $(addprefix $(BUILD)/,$(PRIVATE_LIBS)) $(DESTDIR)$(LIBDIR)/allocsel/
 	install -Dm644 packaging/allocsel.catalog $(DESTDIR)$(CATALOGDIR)/allocsel.catalog
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m644 $(addprefix $(BUILD)/,$(UNITS)) $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -Dm644 packaging/man/allocsel.1 $(DESTDIR)$(MANDIR)/man1/allocsel.1
 	install -Dm644 packaging/man/allocsel.d.5 $(DESTDIR)$(MANDIR)/man5/allocsel.d.5
 	install -Dm644 packaging/allocsel.bash-completion $(DESTDIR)$(COMPLETIONDIR)/allocsel
@@ -299,6 +310,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(LIBEXECDIR)/allocsel/,$(LIBEXEC_PROGRAMS)) \
 		$(addprefix $(DESTDIR)$(LIBDIR)/allocsel/,$(PRIVATE_LIBS)) \
 		$(DESTDIR)$(CATALOGDIR)/allocsel.catalog $(DESTDIR)$(MANDIR)/man1/allocsel.1 \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS)) \
 		$(DESTDIR)$(MANDIR)/man5/allocsel.d.5 $(DESTDIR)$(COMPLETIONDIR)/allocsel \
 		$(DESTDIR)$(SYSCONFDIR)/allocsel.d/default.conf $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
 	-rmdir $(DESTDIR)$(LIBEXECDIR)/allocsel $(DESTDIR)$(LIBDIR)/allocsel $(DESTDIR)$(SYSCONFDIR)/allocsel.d $(DESTDIR)$(VENDORPOLICYDIR) \

@@ -1,8 +1,9 @@
 /* One event record: journal fields ("NAME=value", MESSAGE and PRIORITY
  * among them) in the order they were added. allocsel builds the started and
- * fallback records (records.h) and hands them to allocsel-monitor in a
- * memfd (event_write, event_read); the monitor adds its own records of the
- * same type and sends each to the journal, or prints it on stderr. */
+ * fallback records (records.h) and hands them to allocsel-monitor over its
+ * socket (event_encode; a large one in a memfd, event_write); the monitor
+ * decodes them, adds its own records of the same type and sends each to
+ * the journal, or prints it on stderr. */
 #ifndef ALLOCSEL_EVENTS_H
 #define ALLOCSEL_EVENTS_H
 
@@ -28,9 +29,13 @@ const char *event_get(const struct event *ev, const char *name);
 void event_print(const struct event *ev, int fd);
 
 /* The record as NUL-terminated fields (no field holds a NUL: they are C
- * strings), and back from the start of fd. 0 or -errno. */
+ * strings): into a new buffer, or written to fd; and back, from a buffer
+ * or from the start of fd (a regular file of at most max bytes, else
+ * -EBADMSG). 0 or -errno. */
+int event_encode(const struct event *ev, char **ret, size_t *ret_len);
 int event_write(const struct event *ev, int fd);
-int event_read(int fd, struct event *ret);
+int event_decode(const char *buf, size_t size, struct event *ret);
+int event_read(int fd, size_t max, struct event *ret);
 
 void event_free(struct event *ev);
 

@@ -9,5 +9,7 @@
 #define MESSAGE_ID_FALLBACK     "f4e04d6ff8a04773ac046634972b2a7d"
 #define MESSAGE_ID_REFUSED      "cb635149406a4d689091ad8916a94a9e"
 #define MESSAGE_ID_SAMPLE       "e642ee0cfb9548ebaca05121bb2db0f6"
+/* allocsel-monitor about itself: what it refused or dropped, once a minute */
+#define MESSAGE_ID_MONITOR      "d5d4b571549b4559a5c58242ffe17394"
 
 #endif

@@ -1,34 +1,26 @@
-/* Announcing a start: the record goes to the journal through the helper
- * (allocsel does not link libsystemd) or on stderr, and the helper may stay
- * as the monitor of this process once it has become the program. */
+/* Announcing a start: the record goes to allocsel-monitor, the host's
+ * monitor, over its socket (allocsel does not link libsystemd), or on
+ * stderr when no monitor listens. */
 #ifndef ALLOCSEL_ANNOUNCE_H
 #define ALLOCSEL_ANNOUNCE_H
 
-#include <stdbool.h>
-
 #include "events.h"
-#include "helper.h"
 #include "plan.h"
 
 struct announcement {
-        const struct event *record;     /* the caller's, kept until the exec */
-        bool stands;            /* not a started record: logged even if the exec fails */
-        bool to_journal;        /* the helper sends it (else it was printed) */
-        int record_fd;          /* kept while a helper waits, for a withdrawal */
-        struct helper helper;
+        int sock;               /* a started record's connection, closed by the exec; -1 */
 };
 
-/* Logs record (a started or fallback record); with watch (NULL: no
- * monitor) the helper stays to watch this process. exec_follows: this
- * process execs the program next, so the helper may start once it has
- * (announce_withdraw() if that fails); otherwise it starts at once. As PID 1
- * there is no monitor (it would be the program's child). Never fails: what
- * cannot be handed over is printed on stderr. */
+/* Sends record (a started, fallback or refused record). A started record
+ * is logged once this process has exec'd, and with watch (NULL: no
+ * monitoring) the monitor then watches the program's RSS, looking for
+ * library in its maps. Never fails, never blocks, never forks but under a
+ * seccomp filter (a trial child): what cannot be handed over is printed on
+ * stderr. */
 void announce(struct announcement *a, const struct event *record, const struct monitor_settings *watch,
-              const char *library, bool exec_follows);
+              const char *library);
 
-/* The exec failed: a started record is withdrawn with its monitor; any
- * other record (a fallback) is still logged. */
+/* The exec failed: a started record is withdrawn (never logged). */
 void announce_withdraw(struct announcement *a);
 
 #endif

@@ -18,6 +18,7 @@ const char cli_usage[] =
         "                [--interval MS]\n"
         "                [--output DIR] [--runs N] -- PROGRAM [ARG...]\n"
         "       allocsel --report [--directory DIR | --file FILE] [--json | --csv] [...]\n"
+        "       allocsel --status [--json]\n"
         "       allocsel --help | --version\n"
         "\n"
         "Runs PROGRAM under the allocator policy of SERVICE from /etc/allocsel.d,\n"
@@ -28,7 +29,7 @@ const char cli_usage[] =
         "  --allocator NAME   use NAME for this run, whatever the policy says\n"
         "  --strict           refuse to start (exit 78) when the policy has errors\n"
         "  --no-monitor       do not watch the program for its exit RSS\n"
-        "  --json             machine-readable output for --explain and --list\n"
+        "  --json             machine-readable output for --explain, --list and --status\n"
         "  --as SERVICE --file PATH  (with --check) check PATH as if it were installed as\n"
         "                     SERVICE.conf in the first policy directory (config management)\n"
         "\n"
@@ -37,19 +38,22 @@ const char cli_usage[] =
         "and rss.svg to --output (default ./allocsel-compare) and a table on stdout.\n"
         "\n"
         "--report reads allocsel's journal records and shows what ran where and what it\n"
-        "did to RSS (allocsel --report --help lists its options).\n";
+        "did to RSS (allocsel --report --help lists its options).\n"
+        "\n"
+        "--status asks the host's monitor what runs under allocsel now.\n";
 
 enum {
         OPT_CHECK = 256, OPT_EXPLAIN, OPT_LIST, OPT_COMPARE, OPT_POLICY_DIR, OPT_CONFIG,
         OPT_ALLOCATOR, OPT_STRICT, OPT_NO_MONITOR, OPT_JSON, OPT_HELP, OPT_VERSION,
         OPT_ALLOCATORS, OPT_SERVICE, OPT_INTERVAL, OPT_OUTPUT, OPT_RUNS, OPT_POLICIES,
-        OPT_AS, OPT_FILE, OPT_REPORT,
+        OPT_AS, OPT_FILE, OPT_REPORT, OPT_STATUS,
 };
 
 static const struct option options[] = {
         { "check", no_argument, NULL, OPT_CHECK },
         { "explain", no_argument, NULL, OPT_EXPLAIN },
         { "list", no_argument, NULL, OPT_LIST },
+        { "status", no_argument, NULL, OPT_STATUS },
         { "compare", no_argument, NULL, OPT_COMPARE },
         { "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
         { "config", required_argument, NULL, OPT_CONFIG },
@@ -87,6 +91,7 @@ static int parse_option(struct cli *c, int opt, const char **ret_error)
         case OPT_CHECK: return set_mode(c, MODE_CHECK, ret_error);
         case OPT_EXPLAIN: return set_mode(c, MODE_EXPLAIN, ret_error);
         case OPT_LIST: return set_mode(c, MODE_LIST, ret_error);
+        case OPT_STATUS: return set_mode(c, MODE_STATUS, ret_error);
         case OPT_COMPARE: return set_mode(c, MODE_COMPARE, ret_error);
         case OPT_HELP: return set_mode(c, MODE_HELP, ret_error);
         case OPT_VERSION: return set_mode(c, MODE_VERSION, ret_error);
@@ -163,8 +168,8 @@ static int check_positionals(struct cli *c, int argc, char **argv, const char **
 {
         int rest = argc - optind;
 
-        if (c->json && c->mode != MODE_EXPLAIN && c->mode != MODE_LIST) {
-                *ret_error = "--json goes with --explain or --list";
+        if (c->json && c->mode != MODE_EXPLAIN && c->mode != MODE_LIST && c->mode != MODE_STATUS) {
+                *ret_error = "--json goes with --explain, --list or --status";
                 return -EINVAL;
         }
         switch (c->mode) {

@@ -1,4 +1,4 @@
-/* Files shipped with allocsel (the helper, the release library): beside
+/* Files shipped with allocsel (the report program, the preloaded libraries): beside
  * the binary in a build tree, else where make install put them. */
 #include <errno.h>
 #include <libgen.h>

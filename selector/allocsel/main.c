@@ -18,6 +18,7 @@
 #include "program.h"
 #include "plan.h"
 #include "records.h"
+#include "status.h"
 #include "check_explain_list.h"
 
 #ifndef ALLOCSEL_VERSION
@@ -96,7 +97,7 @@ static int start_untouched(const struct plan *pl, const char *path, char **argv,
         int e;
 
         (void)record_fallback(&ev, pl, path, refuse, why);
-        announce(&a, &ev, NULL, NULL, !refuse);
+        announce(&a, &ev, NULL, NULL);
         if (refuse) {
                 event_free(&ev);
                 return EX_CONFIG;
@@ -116,7 +117,7 @@ static int program_missing(const struct plan *pl, const char *name, int r)
 
         if (pl->fallback) {
                 (void)record_fallback(&ev, pl, name, pl->refuse, NULL);
-                announce(&a, &ev, NULL, NULL, false);
+                announce(&a, &ev, NULL, NULL);
                 event_free(&ev);
         }
         fprintf(stderr, "allocsel: %s: %s\n", name, r == -EACCES ? "permission denied" : "command not found");
@@ -152,7 +153,7 @@ static int start_planned(const struct cli *c, const struct plan *pl, const char 
                 return e;
         }
         (void)record_started(&ev, pl, path, getpid(), &vars, skipped);
-        announce(&a, &ev, watch, pl->library, true);
+        announce(&a, &ev, watch, pl->library);
         e = try_exec(path, c->program, skipped ? environ : envp.v, program_sigchld);
         announce_withdraw(&a); /* no started record for what did not start */
         event_free(&ev);
@@ -246,8 +247,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "allocsel: refusing to run set-user-ID or set-group-ID\n");
                 return EXIT_CANNOT_EXECUTE;
         }
-        /* allocsel waits for its own children (the helper's intermediate
-         * process, --compare's runs): with the caller's SIGCHLD = SIG_IGN
+        /* allocsel waits for its own children (--compare's runs, the
+         * seccomp trial): with the caller's SIGCHLD = SIG_IGN
          * the kernel would reap them first and waitpid() fail. */
         sigaction(SIGCHLD, &dfl, &caller_sigchld);
         if (cli_parse(argc, argv, &c, &error) < 0)
@@ -276,6 +277,9 @@ int main(int argc, char **argv)
                 break;
         case MODE_REPORT:
                 r = exec_report(c.program);
+                break;
+        case MODE_STATUS:
+                r = status_show(c.json);
                 break;
         case MODE_COMPARE: {
                 struct compare_options co = {

@@ -14,7 +14,6 @@
 #include "events.h"
 
 /* far beyond any record allocsel writes; a bound for what the helper reads */
-#define EVENT_SIZE_MAX ((off_t)64 << 20)
 
 void event_add(struct event *ev, const char *fmt, ...)
 {
@@ -105,8 +104,11 @@ int event_write(const struct event *ev, int fd)
         return 0;
 }
 
-static int split_fields(const char *buf, size_t size, struct event *ret)
+int event_decode(const char *buf, size_t size, struct event *ret)
 {
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
         for (size_t at = 0; at < size && !ret->error;) {
                 const char *end = memchr(buf + at, '\0', size - at);
                 size_t len = end ? (size_t)(end - (buf + at)) : size - at;
@@ -115,10 +117,34 @@ static int split_fields(const char *buf, size_t size, struct event *ret)
                         ret->error = strv_push_owned(&ret->fields, strndup(buf + at, len));
                 at += len + 1;
         }
-        return ret->error;
+        r = ret->error;
+        if (r < 0)
+                event_free(ret);
+        return r;
 }
 
-int event_read(int fd, struct event *ret)
+int event_encode(const struct event *ev, char **ret, size_t *ret_len)
+{
+        size_t len = 0, at = 0;
+        char *buf;
+
+        for (size_t i = 0; i < ev->fields.n; i++)
+                len += strlen(ev->fields.v[i]) + 1;
+        buf = malloc(len ? len : 1);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < ev->fields.n; i++) {
+                size_t n = strlen(ev->fields.v[i]) + 1;
+
+                memcpy(buf + at, ev->fields.v[i], n);
+                at += n;
+        }
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
+
+int event_read(int fd, size_t max, struct event *ret)
 {
         struct stat st;
         size_t got = 0;
@@ -128,7 +154,7 @@ int event_read(int fd, struct event *ret)
         memset(ret, 0, sizeof(*ret));
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISREG(st.st_mode) || st.st_size > EVENT_SIZE_MAX)
+        if (!S_ISREG(st.st_mode) || (unsigned long long)st.st_size > max)
                 return -EBADMSG;
         buf = malloc((size_t)st.st_size + 1);
         if (!buf)
@@ -142,10 +168,8 @@ int event_read(int fd, struct event *ret)
                         break;
                 got += (size_t)n;
         }
-        r = split_fields(buf, got, ret);
+        r = event_decode(buf, got, ret);
         free(buf);
-        if (r < 0)
-                event_free(ret);
         return r;
 }
 

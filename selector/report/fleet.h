@@ -40,6 +40,7 @@ struct fleet {
         struct fleet_run *runs;
         size_t n, cap;
         size_t records;                 /* journal records read */
+        size_t untrusted;               /* allocsel-like records not from allocsel-monitor as root */
         struct fleet_skip *skipped;     /* left out, the others read */
         size_t n_skipped;
         struct strpool pool;

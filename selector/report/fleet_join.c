@@ -234,6 +234,7 @@ int fleet_absorb(struct fleet *f, struct fleet *from)
                 memcpy(f->runs + f->n, from->runs, from->n * sizeof(*from->runs));
         f->n += from->n;
         f->records += from->records;
+        f->untrusted += from->untrusted;
         /* the strings stay where they are: the pools change hands */
         f->pools[f->n_pools++] = from->pool;
         for (size_t i = 0; i < from->n_pools; i++)

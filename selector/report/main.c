@@ -232,6 +232,11 @@ static int report(const struct options *o)
                 fprintf(stderr, PROG ": skipped %s: %s\n", f.skipped[i].path, skip_reason(f.skipped[i].error));
                 status = 1;
         }
+        /* said, not an error: a journal holds what any user wrote to it */
+        if (f.untrusted > 0)
+                fprintf(stderr, PROG ": ignored %zu record%s with allocsel's MESSAGE_IDs not logged by "
+                        "allocsel-monitor as root (_UID=0): written by another process, or by allocsel "
+                        "before its host monitor\n", f.untrusted, f.untrusted == 1 ? "" : "s");
         if (f.n == 0)
                 fprintf(stderr, PROG ": no allocsel records in %s%s\n", what,
                         o->src.since_us != FLEET_UNKNOWN || o->src.until_us != FLEET_UNKNOWN ||

@@ -32,6 +32,31 @@ stop_journald() {
         started_journald=
 }
 
+# start_monitor [ARGS...]: the host's monitor, in the foreground on a
+# socket of the suite's own ($ALLOCSEL_MONITOR_SOCKET, exported), its
+# stderr in $work/monitor.log. Sets $monitor_pid.
+monitor_pid=
+start_monitor() {
+        export ALLOCSEL_MONITOR_SOCKET="$work/monitor/monitor.socket"
+        rm -rf "$work/monitor"
+        "$build/allocsel-monitor" "$@" >"$work/monitor.log" 2>&1 &
+        monitor_pid=$!
+        for _ in $(seq 200); do
+                [ -S "$ALLOCSEL_MONITOR_SOCKET" ] && return 0
+                kill -0 "$monitor_pid" 2>/dev/null || return 1
+                sleep 0.02
+        done
+        return 1
+}
+
+stop_monitor() {
+        [ -n "$monitor_pid" ] || return 0
+        kill "$monitor_pid" 2>/dev/null
+        wait "$monitor_pid" 2>/dev/null
+        monitor_pid=
+        unset ALLOCSEL_MONITOR_SOCKET
+}
+
 # journal_wait FIELD=VALUE COUNT: waits (up to 10 s) until COUNT records
 # match, then prints them as JSON lines (--all: fields over 4 KiB too).
 journal_wait() {
@@ -65,18 +90,34 @@ journal_tests() {
                 fi
                 return
         fi
-        local svc="jtest-$$-$RANDOM" rec pid left big
+        local svc="jtest-$$-$RANDOM" rec pid big mon
         cp "$pd/je.conf" "$pd/$svc.conf"
+
+        echo "# journal: without the monitor's socket the record goes to stderr"
+        ALLOCSEL_MONITOR_SOCKET="$work/no-monitor.socket" run "$svc" true
+        expect_eq "no monitor: the program runs" 0 "$rc"
+        expect_has "no monitor: the started record is on stderr, one line" "allocsel: $svc: started /usr/bin/true" "$err"
+        expect_eq "no monitor: ...one line" 1 "$(grep -c . <<<"$err")"
+
+        if ! start_monitor; then
+                fail "journal: allocsel-monitor starts" "$(cat "$work/monitor.log")"
+                stop_journald
+                return
+        fi
+        mon=$monitor_pid
         run "$svc" sh -c 'echo $$'
         pid=$out
         expect_eq "journal: program runs" 0 "$rc"
-        expect_not_has "journal: started event not on stderr when the journal takes it" "started" "$err"
+        expect_not_has "journal: started event not on stderr when the monitor takes it" "started" "$err"
         rec=$(journal_wait "ALLOCSEL_SERVICE=$svc" 1 | head -1)
         expect_eq "journal: started MESSAGE_ID" "$(sed -n 's/.*MESSAGE_ID_STARTED *"\(.*\)"/\1/p' "$top/include/messages.h")" \
                 "$(jfield "$rec" MESSAGE_ID)"
         expect_eq "journal: ALLOCSEL_ALLOCATOR" jemalloc "$(jfield "$rec" ALLOCSEL_ALLOCATOR)"
         expect_eq "journal: ALLOCSEL_LIBRARY" "$jemalloc" "$(jfield "$rec" ALLOCSEL_LIBRARY)"
         expect_eq "journal: ALLOCSEL_PID is the program's PID" "$pid" "$(jfield "$rec" ALLOCSEL_PID)"
+        expect_eq "journal: OBJECT_PID is the program's PID" "$pid" "$(jfield "$rec" OBJECT_PID)"
+        expect_eq "journal: logged by the monitor, as root" "$mon 0" "$(jfield "$rec" _PID) $(jfield "$rec" _UID)"
+        expect_eq "journal: ALLOCSEL_SENDER_UID is who ran allocsel" 0 "$(jfield "$rec" ALLOCSEL_SENDER_UID)"
         expect_eq "journal: ALLOCSEL_POLICY_FILES" "$pd/$svc.conf" "$(jfield "$rec" ALLOCSEL_POLICY_FILES)"
         expect_has "journal: ALLOCSEL_SET lists each variable" "MALLOC_CONF=background_thread:true" \
                 "$(jfield "$rec" ALLOCSEL_SET)"
@@ -99,8 +140,8 @@ journal_tests() {
                 "$(jfield "$rec" MESSAGE_ID)"
         expect_eq "journal: refused PRIORITY error" 3 "$(jfield "$rec" PRIORITY)"
 
-        # The helper starts only once allocsel has exec'd the program: an exec
-        # that fails leaves neither a started record nor a waiting helper.
+        # The started record is logged once the exec has closed allocsel's
+        # connection: an exec that fails cancels it, and nothing is watched.
         cp "$pd/je.conf" "$pd/$svc-noexec.conf"
         printf '\177ELF\002not really' > "$work/not-a-program"
         chmod 755 "$work/not-a-program"
@@ -113,31 +154,22 @@ journal_tests() {
         journal_wait "ALLOCSEL_SERVICE=$svc-marker" 1 >/dev/null
         expect_empty "journal: no started record for a program that did not start" \
                 "$(journalctl -o json --no-pager "ALLOCSEL_SERVICE=$svc-noexec" 2>/dev/null)"
-        # (the helper is told to leave; at SCHED_IDLE on a loaded machine it
-        # may take a moment to run and go)
-        for _ in $(seq 250); do
-                left=$(for p in $(pgrep -f -- "$svc-noexec"); do
-                        [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = Z ] || echo "$p"; done)
-                [ -z "$left" ] && break
-                sleep 0.02
-        done
-        expect_empty "journal: no helper left waiting after a failed exec" "$left"
+        run_capture "$allocsel" --status
+        expect_not_has "journal: ...and the monitor watches nothing of it" "$svc-noexec" "$out"
         rm -f "$pd/$svc-noexec.conf" "$pd/$svc-marker.conf"
 
-        # valgrind refuses the clone that waits for the exec: the helper is
-        # then spawned at once, and the record still arrives
+        # valgrind: the launcher's whole path to the monitor is clean
         if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null; then
                 cp "$pd/je.conf" "$pd/$svc-vg.conf"
-                run_capture valgrind -q "$allocsel" --policy-dir "$pd" --no-monitor "$svc-vg" true
-                expect_eq "journal: under valgrind the program runs" 0 "$rc"
-                expect_has "journal: under valgrind the waiting clone is refused" "Unsupported clone" "$err"
+                run_capture valgrind -q --error-exitcode=99 "$allocsel" --policy-dir "$pd" "$svc-vg" true
+                expect_eq "journal: under valgrind the program runs, no error" "0" "$rc"
                 rec=$(journal_wait "ALLOCSEL_SERVICE=$svc-vg" 1 | head -1)
-                expect_eq "journal: the helper spawned at once still logs the start" \
+                expect_eq "journal: ...and the monitor logs the start" \
                         "$(sed -n 's/.*MESSAGE_ID_STARTED *"\(.*\)"/\1/p' "$top/include/messages.h")" \
                         "$(jfield "$rec" MESSAGE_ID)"
                 rm -f "$pd/$svc-vg.conf"
         else
-                skip "journal: the helper under valgrind" "sanitizer build or no valgrind"
+                skip "journal: the launcher under valgrind" "sanitizer build or no valgrind"
         fi
 
         echo "# journal: records of any size arrive whole"
@@ -162,8 +194,9 @@ journal_tests() {
         expect_eq "journal: a 131000-byte variable: the program runs" 0 "$rc"
         # (the record is too long for an argument: python reads it from a file)
         journal_wait "ALLOCSEL_SERVICE=$svc-big" 1 | head -1 >"$work/big.json"
-        expect_eq "journal: ...its record arrives with a MESSAGE over 128 KiB and the whole variable" "True True" \
-                "$(python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))
+        expect_eq "journal: ...its record (sent in a memfd) arrives with a MESSAGE over 128 KiB and the whole variable" \
+                "True True" \
+                "$(/usr/bin/python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))
 print(len(r.get("MESSAGE") or "") > 131072, "BIG=" + "b" * 131000 in r.get("ALLOCSEL_SET", []))' "$work/big.json" 2>&1 | cut -c1-200)"
         printf 'jemalloc = { narenas = 0; };\n' >"$pd/$svc-fbexec.conf"
         chmod 644 "$pd/$svc-fbexec.conf"
@@ -179,11 +212,13 @@ print(len(r.get("MESSAGE") or "") > 131072, "BIG=" + "b" * 131000 in r.get("ALLO
         expect_eq "journal: ...the fallback record still arrives" \
                 "$(sed -n 's/.*MESSAGE_ID_FALLBACK *"\(.*\)"/\1/p' "$top/include/messages.h")" "$(jfield "$rec" MESSAGE_ID)"
         rm -f "$pd/$svc-fbnf.conf"
-        # more fields than journald takes in one entry: on stderr, not lost
-        for i in $(seq 1100); do printf 'ALLOCSEL_SET=V%d=1\0' "$i"; done >"$work/wide.record"
-        printf 'ALLOCSEL_SERVICE=%s\0PRIORITY=6\0MESSAGE=%s: wide record\0' "$svc-wide" "$svc-wide" >>"$work/wide.record"
-        run_capture "$build/allocsel-monitor" --record=3 --announce 3<"$work/wide.record"
-        expect_has "journal: a record journald cannot take goes to stderr" "allocsel: $svc-wide: wide record" "$err"
+        # more fields than journald takes in one entry: on the monitor's stderr, not lost
+        run_capture /usr/bin/python3 "$top/tests/helpers/monitor-client.py" "$ALLOCSEL_MONITOR_SOCKET" \
+                "MESSAGE_ID=$(sed -n 's/.*MESSAGE_ID_FALLBACK *"\(.*\)"/\1/p' "$top/include/messages.h")" PRIORITY=4 \
+                "ALLOCSEL_SERVICE=$svc-wide" "MESSAGE=$svc-wide: wide record" $(for i in $(seq 1100); do echo "ALLOCSEL_SET=V$i=1"; done)
+        for _ in $(seq 100); do grep -q "$svc-wide: wide record" "$work/monitor.log" && break; sleep 0.05; done
+        expect_has "journal: a record journald cannot take goes to the monitor's stderr" \
+                "allocsel: warning: $svc-wide: wide record" "$(cat "$work/monitor.log")"
         rm -f "$pd/$svc-many.conf" "$pd/$svc-big.conf" "$pd/$svc-fbexec.conf"
 
         echo "# journal: allocsel as PID 1 of a PID namespace (containers)"
@@ -199,20 +234,16 @@ none
         rec=$(journal_wait "ALLOCSEL_SERVICE=$svc-pid1" 1 | head -1)
         expect_eq "PID 1: the started record arrives" \
                 "$(sed -n 's/.*MESSAGE_ID_STARTED *"\(.*\)"/\1/p' "$top/include/messages.h")" "$(jfield "$rec" MESSAGE_ID)"
-        expect_empty "PID 1: ...and says no monitor watches" "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
+        expect_eq "PID 1: ...logged by the host's monitor, which sees the program's PID from outside" "$mon" \
+                "$(jfield "$rec" ALLOCSEL_MONITOR_PID)"
+        [ "$(jfield "$rec" OBJECT_PID)" != 1 ] && [ -n "$(jfield "$rec" OBJECT_PID)" ] \
+                && pass "PID 1: ...OBJECT_PID is the PID the host knows" || fail "PID 1: ...OBJECT_PID is the PID the host knows" "$rec"
+        journal_wait "ALLOCSEL_SERVICE=$svc-pid1" 2 >/dev/null \
+                && pass "PID 1: ...and its exit is logged" || fail "PID 1: ...and its exit is logged"
         rm -f "$pd/$svc-pid1.conf"
-
-        # No helper to hand the event to: it must reach stderr, not vanish.
-        mkdir -m 755 "$work/lonely"
-        cp "$allocsel" "$work/lonely/allocsel"
-        run_capture "$work/lonely/allocsel" --policy-dir "$pd" "$svc" true
-        if [ -x /usr/libexec/allocsel/allocsel-monitor ] || [ -x /usr/local/libexec/allocsel/allocsel-monitor ]; then
-                skip "helper-missing fallback" "an installed helper exists"
-        else
-                expect_has "journal: without its helper the event goes to stderr" "$svc: started" "$err"
-        fi
         rm -f "$pd/$svc.conf" "$pd/$svc-bad.conf"
         . "$here/monitor.sh"
         monitor_tests
+        stop_monitor
         stop_journald
 }

@@ -55,6 +55,13 @@ if ! start_journald; then
         exit
 fi
 
+if ! start_monitor; then
+        fail "report: allocsel-monitor starts" "$(cat "$work/monitor.log")"
+        finish
+        exit
+fi
+trap 'stop_monitor; stop_journald; rm -rf "$work"' EXIT
+
 echo "# runs through allocsel, logged to a real journald"
 policy web <<'EOF'
 allocator = "jemalloc";
@@ -347,30 +354,26 @@ allocsel --report: skipped $damaged/remote-host-b.journal: Permission denied" "$
         fi
 fi
 
-echo "# what any local user can write to the journal"
-python3 - "$(msgid STARTED)" "$(msgid EXITED)" <<'EOF'
-import socket, sys, struct
+echo "# what any local user can have the monitor log: its own process, any allocsel field"
+setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 - "$ALLOCSEL_MONITOR_SOCKET" "$(msgid STARTED)" <<'EOF'
+import socket, sys
 def send(fields):
-    msg = b""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    msg = b"ALLOCSEL_OP=started\0PRIORITY=6\0MESSAGE_ID=" + sys.argv[2].encode() + b"\0"
     for k, v in fields:
-        v = v if isinstance(v, bytes) else v.encode()
-        if b"\n" in v:
-            msg += k.encode() + b"\n" + struct.pack("<Q", len(v)) + v + b"\n"
-        else:
-            msg += k.encode() + b"=" + v + b"\n"
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    s.sendto(msg, "/run/systemd/journal/socket")
-send([("MESSAGE_ID", sys.argv[1]), ("SYSLOG_IDENTIFIER", "allocsel"), ("MESSAGE", "forged"),
+        msg += k.encode() + b"=" + (v if isinstance(v, bytes) else v.encode()) + b"\0"
+    s.send(msg)
+    s.close()  # as the exec would: the monitor logs it now
+send([("MESSAGE", "forged"),
       ("ALLOCSEL_SERVICE", "ev\x1b[2Jil\nsvc"), ("ALLOCSEL_PROGRAM", b"/bin/\xff\xfe"), ("ALLOCSEL_PID", "-5"),
-      ("ALLOCSEL_ALLOCATOR", "=HYPERLINK(\"x\")"), ("ALLOCSEL_LIBRARY", "/" + "L" * 60000)])
-send([("MESSAGE_ID", sys.argv[2]), ("SYSLOG_IDENTIFIER", "allocsel"), ("ALLOCSEL_PID", "99999999999999999999999"),
-      ("ALLOCSEL_RSS_KB", "12abc"), ("ALLOCSEL_PEAK_RSS_KB", "-1")])
+      ("ALLOCSEL_ALLOCATOR", "=HYPERLINK(\"x\")"), ("ALLOCSEL_LIBRARY", "/" + "L" * 20000)])
 # a change of policy made of digests, an allocator and times that carry escapes and lines (issue 22 item 3)
 for pid, digest in ((7001, "\x1b[2J\nRuns whose allocator did not load\n"), (7002, "d2\x1b]0;x\x07\x1b[1A")):
-    send([("MESSAGE_ID", sys.argv[1]), ("SYSLOG_IDENTIFIER", "allocsel"), ("ALLOCSEL_SERVICE", "forged-change"),
+    send([("ALLOCSEL_SERVICE", "forged-change"),
           ("ALLOCSEL_PID", str(pid)), ("ALLOCSEL_ALLOCATOR", "je\x1b[31m\nRuns whose allocator did not load\n"), ("ALLOCSEL_POLICY_DIGEST", digest),
           ("ALLOCSEL_START_USEC", "1\x1b[2J\n2"), ("ALLOCSEL_LIBRARY_VERSION", "5\x1b[0m\n")])
-send([("MESSAGE_ID", sys.argv[1]), ("SYSLOG_IDENTIFIER", "allocsel"), ("ALLOCSEL_SERVICE", "forged-marker")])
+send([("ALLOCSEL_SERVICE", "forged-marker")])
 EOF
 journal_wait "ALLOCSEL_SERVICE=forged-marker" 1 >/dev/null
 report --service forged-change --runs --groups --changes --not-loaded
@@ -422,6 +425,33 @@ else
         expect_eq "the report program missing: exit 127" 127 "$rc"
         expect_has "the report program missing: says where it looked" "cannot run the report program" "$err"
 fi
+
+echo "# the report counts only the monitor's records"
+# any user can write allocsel's fields to the journal; only root's records
+# from allocsel-monitor count
+for i in 1 2 3; do
+        setpriv --reuid=65534 --regid=65534 --clear-groups logger --journald <<EOF2
+MESSAGE_ID=$(msgid STARTED)
+MESSAGE=forged start $i
+PRIORITY=6
+ALLOCSEL_SERVICE=forged-svc
+ALLOCSEL_ALLOCATOR=jemalloc
+ALLOCSEL_PID=$((90000 + i))
+EOF2
+done
+logger --journald <<EOF2
+MESSAGE_ID=$(msgid EXITED)
+MESSAGE=forged by root, but not the monitor
+ALLOCSEL_SERVICE=forged-svc
+ALLOCSEL_PID=90001
+ALLOCSEL_RSS_KB=9999999
+EOF2
+journal_wait "ALLOCSEL_SERVICE=forged-svc" 4 >/dev/null
+report --json --runs
+expect_empty "forged records: no run of the forged service" "$(grep '"service":"forged-svc"' <<<"$out")"
+expect_has "forged records: the report says how many it ignored" "ignored 4 records with allocsel's MESSAGE_IDs not logged by allocsel-monitor as root" "$err"
+report --json --runs --service web
+expect_has "forged records: the monitor's records still count" '"service":"web"' "$out"
 
 if [ -f /usr/share/bash-completion/bash_completion ]; then
         comp=$(bash -c '. /usr/share/bash-completion/bash_completion; . "$1"

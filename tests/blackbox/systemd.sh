@@ -91,6 +91,15 @@ done
 case "$state" in running|degraded) pass "systemd booted in the container ($state)" ;;
         *) cannot "systemd did not reach running: $state" ;; esac
 
+# The host's monitor as the packages install it (the build's program), started
+# by its socket on the first record.
+inside sh -c "cat > /etc/systemd/system/allocsel-monitor.socket" <"$build/allocsel-monitor.socket"
+sed "s|^ExecStart=.*|ExecStart=$build/allocsel-monitor|" "$build/allocsel-monitor.service" |
+        inside sh -c "cat > /etc/systemd/system/allocsel-monitor.service"
+inside systemctl daemon-reload
+inside systemctl start allocsel-monitor.socket
+expect_eq "monitor: the socket listens" active "$(inside systemctl is-active allocsel-monitor.socket)"
+
 inside sh -c "cat > /etc/systemd/system/allocsel-simple.service" <<EOF2
 [Service]
 Type=simple
@@ -143,6 +152,142 @@ for unit in allocsel-simple allocsel-notify; do
         [ -n "$rec" ] && pass "$unit: exited event in the unit's journal" || fail "$unit: exited event in the unit's journal"
 done
 
+# procs UNIT: the PIDs in the unit's cgroup
+procs() { inside sh -c "cat /sys/fs/cgroup/system.slice/$1/cgroup.procs 2>/dev/null || cat /sys/fs/cgroup/unified/system.slice/$1/cgroup.procs" | sort -n | tr '\n' ' '; }
+policy() { printf '%s\n' "$2" >"$work/policies/$1.conf"; chmod 644 "$work/policies/$1.conf"; }
+unit() { inside sh -c "cat > /etc/systemd/system/$1.service"; }
+
+echo "# one process in the service's cgroup: the program; records are root's, about the unit"
+policy sd-one 'allocator = "jemalloc"; monitor = { startup_sample_ms = 200; };'
+unit allocsel-one <<EOF2
+[Service]
+ExecStart=$build/allocsel --policy-dir $work/policies sd-one $build/tests/eater 10 600000
+EOF2
+unit allocsel-nobody <<EOF2
+[Service]
+User=nobody
+ExecStart=$build/allocsel --policy-dir $work/policies sd-one $build/tests/eater 10 600000
+EOF2
+inside systemctl daemon-reload
+for u in allocsel-one allocsel-nobody; do
+        inside systemctl start "$u.service"
+        main=$(inside systemctl show -p MainPID --value "$u.service")
+        rec=$(unit_record "$u.service" "$(id STARTUP_RSS)")
+        expect_eq "$u: the only process in the unit's cgroup is the program" "$main " "$(procs "$u.service")"
+        rec=$(unit_record "$u.service" "$(id STARTED)")
+        expect_eq "$u: journalctl -u shows the started record, root's, about the main PID" "0 $main" \
+                "$(jf "$rec" _UID) $(jf "$rec" OBJECT_PID)"
+        expect_eq "$u: ...sent by the service's user" "$([ $u = allocsel-nobody ] && echo 65534 || echo 0)" \
+                "$(jf "$rec" ALLOCSEL_SENDER_UID)"
+        rec=$(unit_record "$u.service" "$(id STARTUP_RSS)")
+        expect_eq "$u: ...the startup record too" "0 true" "$(jf "$rec" _UID) $(jf "$rec" ALLOCSEL_LOADED)"
+        inside systemctl stop "$u.service"
+        rec=$(unit_record "$u.service" "$(id EXITED)")
+        expect_eq "$u: ...and the exit record" "0 $main" "$(jf "$rec" _UID) $(jf "$rec" OBJECT_PID)"
+done
+status=$(inside "$build/allocsel" --status 2>&1)
+expect_has "--status asks the host's monitor" "SERVICE" "$status"
+
+echo "# Type=forking without PIDFile=: systemd finds the daemon every time"
+policy sd-fork 'allocator = "jemalloc"; monitor = { startup_sample_ms = 100; };'
+unit allocsel-fork <<EOF2
+[Service]
+Type=forking
+Restart=on-failure
+RestartSec=100ms
+ExecStart=$build/allocsel --policy-dir $work/policies sd-fork /bin/sh -c '$build/tests/eater 10 600000 >/dev/null 2>&1 & exit 0'
+EOF2
+inside systemctl daemon-reload
+found=0
+for i in $(seq 8); do
+        inside systemctl start allocsel-fork.service
+        main=$(inside systemctl show -p MainPID --value allocsel-fork.service)
+        [ "$main" != 0 ] && [ "$(inside cat "/proc/$main/comm" 2>/dev/null)" = eater ] && found=$((found + 1))
+        [ "$i" -lt 8 ] && inside systemctl stop allocsel-fork.service
+done
+expect_eq "forking: MainPID is the daemon in 8 of 8 starts" 8 "$found"
+rec=$(unit_record allocsel-fork.service "$(id EXITED)")
+expect_has "forking: the exit record follows the daemon" "\"ALLOCSEL_FOLLOWED_PID\"" "$rec"
+before=$(inside systemctl show -p NRestarts --value allocsel-fork.service)
+inside kill -SEGV "$main"
+for _ in $(seq 100); do
+        now=$(inside systemctl show -p MainPID --value allocsel-fork.service)
+        [ "$now" != "$main" ] && [ "$now" != 0 ] && break
+        sleep 0.1
+done
+expect_eq "forking: a SIGSEGV of the daemon restarts it (Restart=on-failure)" "$((before + 1)) active" \
+        "$(inside systemctl show -p NRestarts --value allocsel-fork.service) $(inside systemctl is-active allocsel-fork.service)"
+inside systemctl stop allocsel-fork.service
+
+echo "# systemctl kill signals the whole cgroup: only the program is there"
+policy sd-kill 'allocator = "jemalloc"; monitor = { startup_sample_ms = 100; };'
+unit allocsel-kill <<EOF2
+[Service]
+ExecStart=$build/allocsel --policy-dir $work/policies sd-kill /usr/bin/python3 -c 'import signal, time; [signal.signal(s, lambda *a: None) for s in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGQUIT)]; time.sleep(600)'
+EOF2
+inside systemctl daemon-reload
+inside systemctl start allocsel-kill.service
+unit_record allocsel-kill.service "$(id STARTUP_RSS)" >/dev/null
+main=$(inside systemctl show -p MainPID --value allocsel-kill.service)
+for sig in USR1 USR2 QUIT; do
+        inside systemctl kill -s "$sig" allocsel-kill.service
+done
+sleep 0.5 # (nothing to wait for: the service must simply still be there)
+expect_eq "systemctl kill -s USR1/USR2/QUIT: the service runs on, same PID" "active $main" \
+        "$(inside systemctl is-active allocsel-kill.service) $(inside systemctl show -p MainPID --value allocsel-kill.service)"
+inside systemctl stop allocsel-kill.service
+unit_record allocsel-kill.service "$(id EXITED)" >/dev/null && pass "systemctl kill: the exit record is written" \
+        || fail "systemctl kill: the exit record is written"
+
+echo "# SystemCallFilter=: the service starts with its own PID and exit status"
+policy sd-seccomp 'allocator = "jemalloc"; monitor = { startup_sample_ms = 100; };'
+n=0
+for filter in "~@ipc" "~@network-io" "~@privileged @resources"; do
+        n=$((n + 1))
+        unit "allocsel-seccomp$n" <<EOF2
+[Service]
+SystemCallFilter=@system-service
+SystemCallFilter=$filter
+ExecStart=$build/allocsel --policy-dir $work/policies sd-seccomp $build/tests/eater 5 300 7
+EOF2
+done
+inside systemctl daemon-reload
+n=0
+for filter in "~@ipc" "~@network-io" "~@privileged @resources"; do
+        n=$((n + 1))
+        inside systemctl start "allocsel-seccomp$n.service"
+        for _ in $(seq 100); do
+                [ "$(inside systemctl is-active "allocsel-seccomp$n.service")" = failed ] && break
+                sleep 0.1
+        done
+        expect_eq "SystemCallFilter=@system-service $filter: the program ran and exited 7 (CLD_EXITED)" "1 7" \
+                "$(inside systemctl show -p ExecMainCode --value "allocsel-seccomp$n.service") $(inside systemctl show -p ExecMainStatus --value "allocsel-seccomp$n.service")"
+        # eater prints its PID: the one systemd started
+        expect_has "SystemCallFilter=@system-service $filter: ...in the PID systemd started" \
+                "pid=$(inside systemctl show -p ExecMainPID --value "allocsel-seccomp$n.service")" \
+                "$(inside journalctl -o cat --no-pager -u "allocsel-seccomp$n.service")"
+done
+msgs=$(inside journalctl -o cat --no-pager -u allocsel-seccomp2.service)
+expect_has "~@network-io: one line says why the record was not sent" "seccomp" "$msgs"
+
+echo "# a restart of the monitor (a package upgrade) while services run"
+inside systemctl start allocsel-one.service
+unit_record allocsel-one.service "$(id STARTUP_RSS)" >/dev/null
+oldmon=$(inside systemctl show -p MainPID --value allocsel-monitor.service)
+inside systemctl restart allocsel-monitor.service
+newmon=$(inside systemctl show -p MainPID --value allocsel-monitor.service)
+[ "$newmon" != "$oldmon" ] && [ "$newmon" != 0 ] && pass "monitor restart: a new monitor runs" \
+        || fail "monitor restart: a new monitor runs" "$oldmon -> $newmon"
+expect_has "monitor restart: --status still lists the service" "sd-one" "$(inside "$build/allocsel" --status 2>&1)"
+inside systemctl stop allocsel-one.service
+for _ in $(seq 100); do
+        rec=$(inside journalctl -o json --no-pager -u allocsel-one.service "MESSAGE_ID=$(id EXITED)" _PID="$newmon" | head -1)
+        [ -n "$rec" ] && break
+        sleep 0.1
+done
+[ -n "$rec" ] && pass "monitor restart: the exit after the restart is recorded, by the new monitor" \
+        || fail "monitor restart: the exit after the restart is recorded, by the new monitor"
+
 # The fleet report inside: the program's exit status comes from systemd's own
 # records, joined by the invocation ID allocsel logged.
 cat > "$work/policies/sd-exit.conf" <<EOF2
@@ -176,5 +321,5 @@ expect_eq "report: a unit's run joins systemd's records by invocation ID, exit s
 expect_eq "report: a unit stopped cleanly exited with success" "success None" \
         "$(rj allocsel-simple.service exit_code exit_status)"
 
-[ -n "${DEBUG_SYSTEMD:-}" ] && inside journalctl --no-pager -o cat -u allocsel-simple.service
+[ -n "${DEBUG_SYSTEMD:-}" ] && inside journalctl --no-pager -o cat -u allocsel-monitor.service | grep DEBUG | head -20
 finish

@@ -232,10 +232,16 @@ expect_eq "rpm -V: every installed file as packaged" "0:" "$rc:$out"
 for f in /usr/bin/allocsel /usr/libexec/allocsel/allocsel-monitor /usr/libexec/allocsel/allocsel-report \
         "$libdir/allocsel/liballocsel-release.so" \
         "$libdir/allocsel/liballocsel-children.so" \
-        /etc/allocsel.d/default.conf /usr/lib/systemd/catalog/allocsel.catalog; do
+        /etc/allocsel.d/default.conf /usr/lib/systemd/catalog/allocsel.catalog \
+        /usr/lib/systemd/system/allocsel-monitor.socket /usr/lib/systemd/system/allocsel-monitor.service \
+        /usr/lib/systemd/system-preset/80-allocsel.preset; do
         [ -f "$root$f" ] && pass "installed: $f" || fail "installed: $f"
 done
 [ -d "$root/usr/lib/allocsel.d" ] && pass "installed: /usr/lib/allocsel.d/" || fail "installed: /usr/lib/allocsel.d/"
+expect_has "the packaged service runs the packaged monitor" "ExecStart=/usr/libexec/allocsel/allocsel-monitor" \
+        "$(cat "$root/usr/lib/systemd/system/allocsel-monitor.service" 2>/dev/null)"
+expect_eq "the preset enables the monitor's socket" "enable allocsel-monitor.socket" \
+        "$(cat "$root/usr/lib/systemd/system-preset/80-allocsel.preset" 2>/dev/null)"
 
 dnf_root install jemalloc gperftools-libs >"$work/dnf-install-allocators.log" 2>&1
 expect_eq "both allocators install beside it" 0 "$?"

@@ -47,6 +47,14 @@ expect_has "Recommends an allocator, does not Depend on one" \
 expect_not_has "no allocator in Depends" "jemalloc2," "$(grep '^ Depends' <<<"$info")"
 dpkg-deb -e "$deb" "$work/control"
 expect_has "/etc/allocsel.d/default.conf is a conffile" "/etc/allocsel.d/default.conf" "$(cat "$work/control/conffiles")"
+contents=$(dpkg-deb -c "$deb")
+expect_has "the .deb ships the monitor's socket unit" "./lib/systemd/system/allocsel-monitor.socket" "$contents"
+expect_has "the .deb ships the monitor's service unit" "./lib/systemd/system/allocsel-monitor.service" "$contents"
+expect_has "postinst enables the monitor's socket (dh_installsystemd)" "allocsel-monitor.socket" \
+        "$(cat "$work/control/postinst" 2>/dev/null)"
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./lib/systemd/system/allocsel-monitor.service >"$work/monitor.service"
+expect_has "the packaged service runs the packaged monitor" "ExecStart=/usr/libexec/allocsel/allocsel-monitor" \
+        "$(cat "$work/monitor.service")"
 
 if dpkg -s allocsel >/dev/null 2>&1; then
         skip "installing the .deb" "an allocsel package is installed on this machine"

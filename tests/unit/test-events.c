@@ -1,5 +1,5 @@
-/* The event record: fields, the one-line printer, and the memfd format the
- * record travels in from allocsel to its helper. */
+/* The event record: fields, the one-line printer, and the formats the
+ * record travels in from allocsel to the monitor (a message, or a memfd). */
 #define _GNU_SOURCE 1
 #include "testutil.h"
 
@@ -82,7 +82,7 @@ static void test_write_read_round_trip(void **state)
         assert_int_equal(ev.error, 0);
         assert_true(fd >= 0);
         assert_int_equal(event_write(&ev, fd), 0);
-        assert_int_equal(event_read(fd, &back), 0);
+        assert_int_equal(event_read(fd, 1 << 20, &back), 0);
         assert_int_equal(back.fields.n, ev.fields.n);
         for (size_t i = 0; i < ev.fields.n; i++)
                 assert_string_equal(back.fields.v[i], ev.fields.v[i]);
@@ -100,10 +100,50 @@ static void test_read_refuses_what_is_not_a_file(void **state)
 
         (void)state;
         assert_int_equal(pipe(p), 0);
-        assert_int_equal(event_read(p[0], &back), -EBADMSG);
+        assert_int_equal(event_read(p[0], 1 << 20, &back), -EBADMSG);
         close(p[0]);
         close(p[1]);
-        assert_int_equal(event_read(-1, &back), -EBADF);
+        assert_int_equal(event_read(-1, 1 << 20, &back), -EBADF);
+}
+
+/* A memfd over the reader's bound is refused whole, not read in part. */
+static void test_read_bounded(void **state)
+{
+        struct event ev = { 0 }, back;
+        int fd = memfd_create("test", MFD_CLOEXEC);
+
+        (void)state;
+        event_add(&ev, "MESSAGE=%0200d", 7);
+        assert_int_equal(event_write(&ev, fd), 0);
+        assert_int_equal(event_read(fd, 100, &back), -EBADMSG);
+        assert_int_equal(event_read(fd, 300, &back), 0);
+        event_free(&back);
+        event_free(&ev);
+        close(fd);
+}
+
+/* The message form: NUL-separated fields, and back; empty fields skipped. */
+static void test_encode_decode(void **state)
+{
+        struct event ev = { 0 }, back;
+        char *buf;
+        size_t len;
+
+        (void)state;
+        event_add(&ev, "A=1");
+        event_add(&ev, "MESSAGE=two\nlines");
+        assert_int_equal(event_encode(&ev, &buf, &len), 0);
+        assert_int_equal(len, strlen("A=1") + 1 + strlen("MESSAGE=two\nlines") + 1);
+        assert_int_equal(event_decode(buf, len, &back), 0);
+        assert_int_equal(back.fields.n, 2);
+        assert_string_equal(back.fields.v[1], "MESSAGE=two\nlines");
+        event_free(&back);
+        assert_int_equal(event_decode("\0\0B=2\0", 6, &back), 0);
+        assert_int_equal(back.fields.n, 1);
+        assert_string_equal(back.fields.v[0], "B=2");
+        event_free(&back);
+        free(buf);
+        event_free(&ev);
 }
 
 /* The started record has every variable, however many, and its message. */
@@ -137,6 +177,8 @@ int main(void)
                 cmocka_unit_test(test_print_is_one_line),
                 cmocka_unit_test(test_write_read_round_trip),
                 cmocka_unit_test(test_read_refuses_what_is_not_a_file),
+                cmocka_unit_test(test_read_bounded),
+                cmocka_unit_test(test_encode_decode),
                 cmocka_unit_test(test_started_record),
         };
 

@@ -3,12 +3,15 @@
 #define _GNU_SOURCE 1
 #include "testutil.h"
 
+#include <errno.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "messages.h"
-#include "monitor.h"
+#include "outbox.h"
+#include "pidfd.h"
+#include "watch.h"
 
 static struct event sent[16];
 static size_t n_sent;
@@ -45,31 +48,48 @@ static long field_long(const struct event *ev, const char *name)
         return strtol(v, NULL, 10);
 }
 
-static void watch(pid_t pid, long long startup_ms)
+static void gone(struct watch *w)
+{
+        sd_event_exit(w->event, 0);
+}
+
+/* Watches pid on an event loop of its own until it has exited. */
+static void watch(pid_t pid, long long startup_ms, bool with_pidfd)
 {
         struct event started = { 0 };
-        struct monitor m = { .pid = pid, .pidfd = -1, .startup_ms = startup_ms, .interval_ms = 1000,
-                             .started = &started, .send = capture };
-        char state;
+        struct watch_settings s = { .startup_ms = startup_ms, .interval_ms = 1000 };
+        struct watch *w = NULL;
+        sd_event *e = NULL;
+        int r;
 
+        outbox_set_sink(capture);
         event_add(&started, "ALLOCSEL_SERVICE=svc");
         event_add(&started, "ALLOCSEL_PID=%d", (int)pid);
-        if (proc_read_stat(pid, &m.start_ticks, &state) < 0)
-                m.start_ticks = 1; /* already gone */
-        monitor_watch(&m);
+        r = watch_new(&w, pid, with_pidfd ? pidfd_open_portable(pid) : -1, 0, &started, &s);
+        assert_non_null(w);
+        if (r == -ESRCH) {
+                watch_log_exit(w);
+        } else {
+                assert_int_equal(r, 0);
+                assert_int_equal(sd_event_new(&e), 0);
+                assert_int_equal(watch_start(w, e, gone), 0);
+                assert_true(sd_event_loop(e) >= 0);
+        }
+        watch_free(w);
+        sd_event_unref(e);
         event_free(&started);
 }
 
 static void test_sample_gap(void **state)
 {
         (void)state;
-        assert_int_equal(monitor_sample_gap(0, 1000), 10);
-        assert_int_equal(monitor_sample_gap(150, 1000), 10);
-        assert_int_equal(monitor_sample_gap(1000, 1000), 50);
-        assert_int_equal(monitor_sample_gap(2000, 1000), 100);
-        assert_int_equal(monitor_sample_gap(60000, 1000), 1000);
-        assert_int_equal(monitor_sample_gap(60000, 200), 200);
-        assert_int_equal(monitor_sample_gap(0, 5), 5);
+        assert_int_equal(watch_sample_gap(0, 1000), 10);
+        assert_int_equal(watch_sample_gap(150, 1000), 10);
+        assert_int_equal(watch_sample_gap(1000, 1000), 50);
+        assert_int_equal(watch_sample_gap(2000, 1000), 100);
+        assert_int_equal(watch_sample_gap(60000, 1000), 1000);
+        assert_int_equal(watch_sample_gap(60000, 200), 200);
+        assert_int_equal(watch_sample_gap(0, 5), 5);
 }
 
 /* Gone before the first sample: the exit is logged, with no RSS at all. */
@@ -82,7 +102,7 @@ static void test_no_sample_no_rss(void **state)
         if (pid == 0)
                 _exit(0);
         assert_int_equal(waitpid(pid, NULL, 0), pid);
-        watch(pid, 5000);
+        watch(pid, 5000, false);
         assert_int_equal(n_sent, 1);
         ev = sent_with_id(MESSAGE_ID_EXITED);
         assert_non_null(ev);
@@ -113,7 +133,7 @@ static void test_short_program_peak(void **state)
                 nanosleep(&after, NULL);
                 _exit(0);
         }
-        watch(pid, 150);
+        watch(pid, 150, true);
         ev = sent_with_id(MESSAGE_ID_STARTUP_RSS);
         assert_non_null(ev);
         assert_true(field_long(ev, "ALLOCSEL_RSS_KB") > 0);

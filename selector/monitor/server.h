@@ -1,0 +1,43 @@
+/* The monitor's socket: who may send what, how much one user may make it
+ * hold, and the watches the records start. */
+#ifndef ALLOCSEL_SERVER_H
+#define ALLOCSEL_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "watch.h"
+
+struct conn;
+
+struct uid_count {
+        uid_t uid;
+        size_t n;
+};
+
+struct server {
+        sd_event *event;
+        int listen_fd;
+        sd_event_source *listen_source, *minute;
+        struct conn *conns;
+        struct watch *watches;
+        size_t n_held;                  /* connections and watches */
+        struct uid_count *per_uid;
+        size_t n_uids;
+        size_t max_held, max_per_uid;   /* root: max_held only */
+        unsigned notice_s;              /* refusals are logged this often */
+        unsigned long refused_limit, refused_bad;
+        bool fdstore;                   /* systemd keeps our watches across a restart */
+};
+
+/* Listens on fd (a bound, listening SOCK_SEQPACKET socket). 0 or -errno. */
+int server_start(struct server *srv, sd_event *e, int listen_fd);
+
+/* Takes over a watch restored from the file descriptor store. */
+void server_adopt(struct server *srv, struct watch *w);
+
+void server_stop(struct server *srv);
+
+#endif

@@ -1,0 +1,20 @@
+/* The systemd unit a process runs in, read from /proc/PID/cgroup as soon
+ * as its record arrives (journald reads OBJECT_* fields only while the
+ * process lives), and the unit's new main process when a forking daemon's
+ * first process has exited. */
+#ifndef ALLOCSEL_UNIT_H
+#define ALLOCSEL_UNIT_H
+
+#include <sys/types.h>
+
+/* The unit ("web.service") and the cgroup path ("/system.slice/web.service")
+ * of pid: 0, or -errno (-ENOENT: in no unit, a login session's scope or
+ * none at all). */
+int unit_of_pid(pid_t pid, char **ret_unit, char **ret_cgroup);
+
+/* A .service unit's process whose parent is outside the cgroup (the
+ * daemon a forking start left behind, re-parented), other than gone: the
+ * oldest such. 0, or -ESRCH when there is none. */
+int unit_next_main_pid(const char *cgroup, const char *unit, pid_t gone, pid_t *ret);
+
+#endif
