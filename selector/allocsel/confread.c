@@ -12,6 +12,20 @@
 
 #define CONF_MAX_BYTES ((size_t)1 << 20)
 
+const char *conf_type_name(int type)
+{
+        switch (type) {
+        case CONFIG_TYPE_GROUP: return "a group";
+        case CONFIG_TYPE_INT: case CONFIG_TYPE_INT64: return "an integer";
+        case CONFIG_TYPE_FLOAT: return "a float";
+        case CONFIG_TYPE_STRING: return "a string";
+        case CONFIG_TYPE_BOOL: return "a boolean";
+        case CONFIG_TYPE_ARRAY: return "an array";
+        case CONFIG_TYPE_LIST: return "a list";
+        default: return "something else";
+        }
+}
+
 static int slurp(int fd, char **ret)
 {
         size_t len = 0, cap = 4096;

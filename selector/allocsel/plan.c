@@ -389,8 +389,9 @@ static int load_catalog(struct plan *pl, const struct plan_options *o)
         }
         r = catalog_init(&pl->catalog);
         if (r == 0)
-                (void)catalog_load_global(&pl->catalog, o->global_conf, o->check_owner, &pl->diags);
-        return r;
+                r = catalog_load_global(&pl->catalog, o->global_conf, o->check_owner, &pl->diags);
+        /* its problems are in the diagnostics: a policy error like any other */
+        return r == -ENOMEM ? r : 0;
 }
 
 int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp)
