@@ -189,6 +189,19 @@ static int exec_report(char **args)
         return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
 }
 
+/* What --check, --explain, --list, --help and --version print is their
+ * answer: one that did not reach its file (a full disk, /dev/full) is an
+ * error, not an answer. */
+static int stdout_written(int status)
+{
+        int e = fflush(stdout) == 0 ? 0 : errno;
+
+        if (e == 0 && !ferror(stdout))
+                return status;
+        fprintf(stderr, "allocsel: cannot write to standard output: %s\n", e ? strerror(e) : "write error");
+        return status ? status : 1;
+}
+
 static int run(const struct cli *c, const struct plan_options *o, const struct sigaction *program_sigchld)
 {
         char *path = NULL, *skipped = NULL;
@@ -258,20 +271,20 @@ int main(int argc, char **argv)
         switch (c.mode) {
         case MODE_HELP:
                 fputs(cli_usage, stdout);
-                r = 0;
+                r = stdout_written(0);
                 break;
         case MODE_VERSION:
                 printf("allocsel %s\n", ALLOCSEL_VERSION);
-                r = 0;
+                r = stdout_written(0);
                 break;
         case MODE_CHECK:
-                r = check_policies(&o, c.services, c.n_services, environ);
+                r = stdout_written(check_policies(&o, c.services, c.n_services, environ));
                 break;
         case MODE_EXPLAIN:
-                r = explain_service(&o, c.service, c.json, environ);
+                r = stdout_written(explain_service(&o, c.service, c.json, environ));
                 break;
         case MODE_LIST:
-                r = list_allocators(&o, c.json);
+                r = stdout_written(list_allocators(&o, c.json));
                 break;
         case MODE_REPORT:
                 r = exec_report(c.program);

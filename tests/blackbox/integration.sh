@@ -446,6 +446,13 @@ expect_has "--explain says when the allocator is the default" "allocator:  glibc
 run --list --json
 python3 -c 'import json,sys; d={a["name"]:a for a in json.loads(sys.stdin.read())}; assert d["jemalloc"]["found"] and d["jemalloc"]["version"]=="5.3.0" and d["tcmalloc"]["version"]=="2.10", d' <<<"$out" \
         && pass "--list --json finds each allocator with its version" || fail "--list --json" "$out"
+echo "# an answer that cannot be written is an error (issue 22 item 16)"
+for mode in --list "--list --json" "--check je" "--explain je" "--explain je --json" --version; do
+        # shellcheck disable=SC2086 # the mode is words
+        "$allocsel" --policy-dir "$pd" --config "$work/none.conf" $mode >/dev/full 2>"$work/full.err"
+        expect_eq "$mode >/dev/full: exit 1" 1 "$?"
+        expect_has "...saying why" "allocsel: cannot write to standard output: No space left on device" "$(cat "$work/full.err")"
+done
 
 echo "# a real Python program under jemalloc"
 if [ -x /usr/bin/python3 ]; then
