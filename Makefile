@@ -65,7 +65,8 @@ UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(CORE_TESTS) $(LAUNCHER_TESTS) $(MONI
 UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/libfake-alloc.so $(BUILD)/tests/libno-override.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/probe \
               $(BUILD)/tests/old-kernel $(BUILD)/tests/spawner $(BUILD)/tests/libkeep.so \
-              $(BUILD)/tests/libabort-at-load.so $(BUILD)/tests/libneeds-ghost.so $(BUILD)/tests/libhangs-at-load.so
+              $(BUILD)/tests/libabort-at-load.so $(BUILD)/tests/libneeds-ghost.so $(BUILD)/tests/libhangs-at-load.so \
+              $(BUILD)/tests/libfailmalloc.so
 
 # What `make` builds and `make install` installs, nothing more (packages run
 # plain `make`). A new program or library: add it to one of these lists and
@@ -183,6 +184,9 @@ $(BUILD)/tests/libneeds-ghost.so: tests/helpers/load-fails.c tests/helpers/empty
 
 $(BUILD)/tests/libkeep.so: tests/helpers/keep.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
+
+$(BUILD)/tests/libfailmalloc.so: tests/helpers/failmalloc.c | $(BUILD)/tests
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -shared -fPIC -o $@ $<
 
 $(BUILD)/tests/eater: tests/helpers/eater.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<

@@ -256,9 +256,14 @@ int explain_service(const struct plan_options *o, const char *service, bool json
         struct strv vars = { 0 };
         struct plan pl;
 
-        /* the program's PID is bound at its start: shown as PID here */
-        if (plan_make(&pl, o, service, envp) < 0 || plan_variables(&pl, 0, &vars) < 0) {
+        if (plan_make(&pl, o, service, envp) < 0) {
                 fprintf(stderr, "allocsel: out of memory\n");
+                return 1;
+        }
+        /* the program's PID is bound at its start: shown as PID here */
+        if (plan_variables(&pl, 0, &vars) < 0) {
+                fprintf(stderr, "allocsel: out of memory\n");
+                plan_free(&pl);
                 return 1;
         }
         if (json)

@@ -60,7 +60,8 @@ struct plan {
         bool refuse;            /* ...and on_error = "fail" or --strict: exit 78 */
 };
 
-/* Never fails for policy problems: they end up in diags and fallback. */
+/* Never fails for policy problems: they end up in diags and fallback.
+ * Returns 0, or -ENOMEM with nothing left to free. */
 int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp);
 void plan_free(struct plan *pl);
 

@@ -478,6 +478,8 @@ release_tests
 field_tests
 . "$here/library.sh"
 library_tests
+. "$here/faults.sh"
+faults_tests
 
 echo "# valgrind: the launcher itself is clean on every path"
 if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null; then
