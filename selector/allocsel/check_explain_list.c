@@ -199,6 +199,7 @@ static void explain_text(const struct plan *pl, const struct strv *vars)
         }
         printf("outcome:    %s\n", pl->refuse ? "refuse to start (exit 78)" :
                pl->fallback ? "start with the environment untouched (fallback)" :
+               pl->no_policy ? "start with the environment untouched (no policy file)" :
                "start with the variables above");
 }
 

@@ -437,7 +437,9 @@ static int plan_build(struct plan *pl, const struct plan_options *o, const char 
 
         read_settings(pl);
         pl->allocator = choose_allocator(pl, o);
-        if (pl->allocator) {
+        /* no file at all (nor --allocator): glibc, environment untouched, still logged */
+        pl->no_policy = pl->policy.files.n == 0 && !o->allocator;
+        if (pl->allocator && !pl->no_policy) {
                 r = find_library(pl, o, o->describe ? PROBE_ALL : probe_needs(&pl->policy));
                 if (r == 0 && (pl->library || pl->allocator->family == FAMILY_GLIBC))
                         r = plan_changes(pl, o, envp);

@@ -56,6 +56,7 @@ struct plan {
         struct release_settings release;
         struct diags diags;
         struct strv notes;      /* --explain: where computed values come from, what the host adds */
+        bool no_policy;         /* no policy file (nor --allocator): nothing to change */
         bool fallback;          /* an error: run with the environment untouched */
         bool refuse;            /* ...and on_error = "fail" or --strict: exit 78 */
 };

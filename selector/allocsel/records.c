@@ -86,6 +86,9 @@ int record_started(struct event *ev, const struct plan *pl, const char *program,
                 event_add(ev, "ALLOCSEL_PRELOAD_SKIPPED=%s", preload_skipped);
                 event_add(ev, "MESSAGE=%s: not preloading %s, environment untouched: %s", pl->service, lib,
                           preload_skipped);
+        } else if (pl->no_policy) {
+                event_add(ev, "MESSAGE=%s: started %s, no policy file: environment untouched", pl->service,
+                          program);
         } else if (joined) {
                 event_add(ev, "MESSAGE=%s: started %s with %s (%s): %s", pl->service, program,
                           pl->allocator->name, lib, joined[0] ? joined : "no variables set");
