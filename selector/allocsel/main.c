@@ -72,8 +72,7 @@ static int try_exec(const char *path, char **argv, char **envp, const struct sig
         int e;
 
         sigaction(SIGCHLD, program_sigchld, &own);
-        execve(path, argv, envp);
-        e = errno;
+        e = program_exec(path, argv, envp);
         sigaction(SIGCHLD, &own, NULL);
         return e;
 }
@@ -95,11 +94,12 @@ static int start_bare(const struct cli *c, const char *path, const struct sigact
 
         fprintf(stderr, "allocsel: %s: out of memory: starting %s with the environment untouched\n", c->service, name);
         sigaction(SIGCHLD, program_sigchld, NULL);
-        if (path)
-                execve(path, c->program, environ);
-        else
+        if (path) {
+                e = program_exec(path, c->program, environ);
+        } else {
                 execvp(c->program[0], c->program);
-        e = errno;
+                e = errno;
+        }
         return exec_failed(name, e);
 }
 
@@ -128,6 +128,8 @@ static void put(const char *s)
 
 static void start_bare_now(void)
 {
+        int e;
+
         put("allocsel: ");
         put(bare.service);
         put(": out of memory reading the policy: ");
@@ -140,11 +142,11 @@ static void start_bare_now(void)
         put(" with the environment untouched\n");
         sigaction(SIGCHLD, bare.sigchld, NULL);
         sigprocmask(SIG_SETMASK, &bare.mask, NULL);
-        execve(bare.path, bare.argv, environ);
+        e = program_exec(bare.path, bare.argv, environ);
         put("allocsel: cannot run ");
         put(bare.path);
         put("\n");
-        _exit(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE);
+        _exit(e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE);
 }
 
 /* --check, --explain, --list, --compare: no answer rather than a wrong one. */
@@ -188,10 +190,11 @@ static int program_missing(const struct plan *pl, const char *name, int r)
                 announce(&a, &ev, NULL, NULL, false);
                 event_free(&ev);
         }
-        fprintf(stderr, "allocsel: %s: %s\n", name, r == -EACCES ? "permission denied" : "command not found");
+        /* like env(1) and tini: ENOENT is "not found" (127), any other error 126 */
+        fprintf(stderr, "allocsel: %s: %s\n", name, r == -ENOENT ? "command not found" : strerror(-r));
         if (pl && pl->fallback && pl->refuse)
                 return EX_CONFIG;
-        return r == -EACCES ? EXIT_CANNOT_EXECUTE : EXIT_NOT_FOUND;
+        return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
 }
 
 /* The start the plan describes (or, skipped, untouched with a warning). A
@@ -286,7 +289,7 @@ static int run(const struct cli *c, const struct plan_options *o, const struct s
                 return start_bare(c, NULL, program_sigchld);
         bare.service = c->service;
         bare.path = path;
-        bare.missing_status = found == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+        bare.missing_status = found == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE; /* as program_missing */
         bare.argv = c->program;
         bare.sigchld = program_sigchld;
         sigprocmask(SIG_BLOCK, NULL, &bare.mask);
@@ -312,10 +315,17 @@ static int run(const struct cli *c, const struct plan_options *o, const struct s
                 return r;
         }
 
-        /* 4. Programs a preload cannot reach run untouched, with a warning. */
-        if (pl.library && program_preload_obstacle(path, &pl.catalog, &skipped) != 1) {
-                free(skipped);
-                skipped = NULL;
+        /* 4. Programs the preloads (the allocator's library, the release
+         *    and children helpers) cannot reach, or that cannot be read to
+         *    tell, run untouched, with a warning. */
+        if (pl.library || pl.release_library || pl.children_library) {
+                r = program_preload_obstacle(path, &pl.catalog, pl.library != NULL, &skipped);
+                if (r == -ENOMEM) {
+                        r = start_bare(c, path, program_sigchld);
+                        free(path);
+                        plan_free(&pl);
+                        return r;
+                }
         }
 
         /* 5. Announce what will run, then become the program. */
