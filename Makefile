@@ -167,7 +167,7 @@ $(BUILD)/tests/old-kernel: tests/helpers/old-kernel.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
 
 $(BUILD)/tests/spawner: tests/helpers/spawner.c | $(BUILD)/tests
-	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -o $@ $< -ldl
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -o $@ $< -ldl -lpthread
 
 $(BUILD)/tests/libabort-at-load.so: tests/helpers/load-fails.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -DABORT_AT_LOAD -o $@ $<
