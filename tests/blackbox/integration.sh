@@ -427,6 +427,23 @@ install -m 644 "$top"/conf/*.conf "$examples/"
 run_capture "$allocsel" --policy-dir "$examples" --check
 expect_eq "every policy in conf/ passes --check" 0 "$rc"
 [ "$rc" = 0 ] || echo "$err"
+expect_not_has "...none sets one glibc threshold without the other (issue 22 item 18)" "threshold" "$err"
+# 2,000 malloc/free of 256 KiB: with glibc's dynamic mmap threshold on, the
+# freed block is reused; with it off (trim_threshold alone), each is an
+# mmap, faulted in again (at least one fault each; 64 without huge pages)
+printf 'allocator = "glibc";\nglibc = { arena_max = 2; trim_threshold = "128K"; };\n' > "$examples/trim-only.conf"
+run_capture "$allocsel" --policy-dir "$examples" --no-monitor trim-only "$build/tests/churn" 256 2000
+faults=$(value minor_faults)
+[ -n "$faults" ] && [ "$faults" -ge 2000 ] && pass "trim_threshold alone: $faults page faults for 2,000 blocks of 256 KiB" ||
+        fail "trim_threshold alone: a page fault or more per block (the premise of the next check)" "rc=$rc faults=${faults:-?} $err"
+run_capture "$allocsel" --policy-dir "$examples" --check trim-only
+expect_has "...which --check warns about, saying what it costs" \
+        "trim-only.conf:2: glibc.trim_threshold without glibc.mmap_threshold: setting it turns off glibc's dynamic mmap threshold" "$err"
+rm "$examples/trim-only.conf"
+run_capture "$allocsel" --policy-dir "$examples" --no-monitor glibc "$build/tests/churn" 256 2000
+faults=$(value minor_faults)
+[ -n "$faults" ] && [ "$faults" -lt 2000 ] && pass "conf/glibc.conf: $faults page faults for 2,000 blocks of 256 KiB" ||
+        fail "conf/glibc.conf: fewer page faults than blocks of 256 KiB (the dynamic mmap threshold on)" "rc=$rc faults=${faults:-?} $err"
 run_capture "$allocsel" --policy-dir "$examples" python-service "$probe" PYTHONMALLOC
 expect_eq "conf/python-service.conf: jemalloc serves malloc" "$jemalloc" "$(value malloc_from)"
 expect_eq "conf/python-service.conf: PYTHONMALLOC" malloc "$(value env.PYTHONMALLOC)"
