@@ -14,13 +14,20 @@
 #include "lastresort.h"
 #include "plan.h"
 
+/* AddressSanitizer's allocator serves its own interceptors (strdup,
+ * asprintf): one malloc family of ours under it would free what it made. */
+static long alive;                      /* blocks allocated and not freed */
+static unsigned long made, fail_from;   /* fail_from 0: nothing fails */
+
+#ifdef __SANITIZE_ADDRESS__
+#define SANITIZED true
+#else
+#define SANITIZED false
+
 void *__libc_malloc(size_t size);
 void *__libc_calloc(size_t n, size_t size);
 void *__libc_realloc(void *p, size_t size);
 void __libc_free(void *p);
-
-static long alive;                      /* blocks allocated and not freed */
-static unsigned long made, fail_from;   /* fail_from 0: nothing fails */
 
 static bool fails(void)
 {
@@ -61,6 +68,7 @@ void free(void *p)
         alive -= p != NULL;
         __libc_free(p);
 }
+#endif
 
 static char *tmp, *fake_libdir, *global_conf;
 
@@ -119,6 +127,8 @@ static void each_failure(const char *service, const char *text, bool describe)
         unsigned long points = 0;
         struct plan pl;
 
+        if (SANITIZED)
+                skip();
         snprintf(name, sizeof(name), "%s.conf", service);
         policy = write_file(tmp, name, text);
         assert_int_equal(strv_push(&o.dirs, tmp), 0);
