@@ -72,7 +72,8 @@ static int try_exec(const char *path, char **argv, char **envp, const struct sig
         int e;
 
         sigaction(SIGCHLD, program_sigchld, &own);
-        e = program_exec(path, argv, envp);
+        execve(path, argv, envp);
+        e = errno;
         sigaction(SIGCHLD, &own, NULL);
         return e;
 }
@@ -94,12 +95,11 @@ static int start_bare(const struct cli *c, const char *path, const struct sigact
 
         fprintf(stderr, "allocsel: %s: out of memory: starting %s with the environment untouched\n", c->service, name);
         sigaction(SIGCHLD, program_sigchld, NULL);
-        if (path) {
-                e = program_exec(path, c->program, environ);
-        } else {
+        if (path)
+                execve(path, c->program, environ);
+        else
                 execvp(c->program[0], c->program);
-                e = errno;
-        }
+        e = errno;
         return exec_failed(name, e);
 }
 
@@ -142,7 +142,8 @@ static void start_bare_now(void)
         put(" with the environment untouched\n");
         sigaction(SIGCHLD, bare.sigchld, NULL);
         sigprocmask(SIG_SETMASK, &bare.mask, NULL);
-        e = program_exec(bare.path, bare.argv, environ);
+        execve(bare.path, bare.argv, environ);
+        e = errno;
         put("allocsel: cannot run ");
         put(bare.path);
         put("\n");

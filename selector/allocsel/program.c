@@ -84,30 +84,6 @@ int program_find(const char *name, const char *path_env, char **ret_path)
         return found;
 }
 
-int program_exec(const char *path, char *const argv[], char *const envp[])
-{
-        size_t argc = 0;
-
-        execve(path, argv, envp);
-        if (errno != ENOEXEC)
-                return errno;
-        while (argv[argc])
-                argc++;
-        {
-                /* glibc's maybe_script_execute: { "/bin/sh", path, argv[1]... } */
-                char *sh_argv[argc > 1 ? argc + 2 : 3];
-
-                sh_argv[0] = (char *)"/bin/sh";
-                sh_argv[1] = (char *)path;
-                for (size_t i = 1; i <= argc; i++)
-                        sh_argv[i + 1] = argv[i];
-                if (argc <= 1)
-                        sh_argv[2] = NULL;
-                execve(sh_argv[0], sh_argv, envp);
-        }
-        return errno;
-}
-
 static int reason(char **ret_reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int reason(char **ret_reason, const char *fmt, ...)
 {

@@ -11,11 +11,6 @@
  * execvp would end with (-ENOENT, -EACCES, -ENOTDIR...), or -ENOMEM. */
 int program_find(const char *name, const char *path_env, char **ret_path);
 
-/* execve, and for a file the kernel cannot run (ENOEXEC: a script without
- * "#!") /bin/sh on it, as execvp and env(1) do. Returns errno; allocates
- * nothing (async-signal-safe). */
-int program_exec(const char *path, char *const argv[], char *const envp[]);
-
 /* 0 when the preloads can reach path, 1 when they cannot or it cannot be
  * told (with *ret_reason saying why, e.g. "static executable", "cannot be
  * inspected"), or -ENOMEM. allocator: an allocator library is preloaded,

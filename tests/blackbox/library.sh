@@ -200,9 +200,12 @@ find_like_execvp_tests() {
         done
         run_capture bash -c 'cd "$1" && shift && exec "$@"' _ "$t/bin" env PATH="$path" allocsel-tool
         expect_eq "...as env(1) has it" "ran allocsel-tool" "$out"
+        # the one difference, on purpose (README): execve, as systemd runs
+        # ExecStart=, with no /bin/sh for a file the kernel cannot run
         printf 'echo "no #! line, run by $0"\n' > "$t/bin/no-shebang"; chmod 755 "$t/bin/no-shebang"
         run_capture "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" --no-monitor svc "$t/bin/no-shebang"
-        expect_eq "a script without #!: /bin/sh runs it, as execvp does" "0 no #! line, run by $t/bin/no-shebang" "$rc $out"
+        expect_eq "a file without #! is not handed to /bin/sh: 126" 126 "$rc"
+        expect_has "...saying why" "cannot run $t/bin/no-shebang: Exec format error" "$err"
         run_capture "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" --no-monitor svc /etc/passwd/x
         expect_eq "a path through a file: ENOTDIR is 126, as env(1) exits" 126 "$rc"
         expect_has "...saying why" "/etc/passwd/x: Not a directory" "$err"
