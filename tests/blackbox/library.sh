@@ -187,10 +187,10 @@ exec_by_path_tests() {
         rm "$t/script.py" "$t/pd/je.conf"
 }
 
-# PROGRAM found and run as env(1) runs it, through execvp (issue 22 item 15).
+# PROGRAM found as execvp and env(1) find it (issue 22 item 15).
 find_like_execvp_tests() {
         local t=$1
-        echo "# PROGRAM is found and run as execvp and env(1) find and run it (issue 22 item 15)"
+        echo "# PROGRAM is found as execvp and env(1) find it, and exec'd as systemd does (issue 22 item 15)"
         mkdir -m 755 "$t/bin"
         printf '#!/bin/sh\necho "ran $0"\n' > "$t/bin/allocsel-tool"; chmod 755 "$t/bin/allocsel-tool"
         for path in ":/usr/bin:/bin" "/usr/bin:/bin:" "/usr/bin::/bin"; do
