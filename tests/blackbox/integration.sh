@@ -178,14 +178,16 @@ run_capture "$allocsel" --policy-dir "$work/etc" --policy-dir "$work/usr" --expl
 expect_has "a link to /dev/null masks the file below (default.conf still applies)" '"allocator":"jemalloc"' "$out"
 expect_not_has "masked file is not read" "usr/masked.conf" "$out"
 mkdir -m 755 "$work/nothing-here"
-run_capture env LD_PRELOAD="$jemalloc" MALLOC_CONF=narenas:2 "$allocsel" --policy-dir "$work/nothing-here" nopolicy \
-        "$probe" ALLOCSEL_ALLOCATOR ALLOCSEL_SERVICE LD_PRELOAD MALLOC_CONF
+# (an allocator's name that ld.so cannot load: a real one would be preloaded
+# into allocsel itself, which the sanitizer build does not take)
+run_capture env LD_PRELOAD=/nonexistent/libjemalloc.so.2 MALLOC_CONF=narenas:2 "$allocsel" --policy-dir "$work/nothing-here" \
+        nopolicy "$probe" ALLOCSEL_ALLOCATOR ALLOCSEL_SERVICE LD_PRELOAD MALLOC_CONF
 expect_eq "no policy at all: environment untouched, the caller's allocator kept, no ALLOCSEL_* (issue 22 item 6)" \
-        "$jemalloc $jemalloc narenas:2 (unset) (unset)" \
-        "$(value malloc_from) $(value env.LD_PRELOAD) $(value env.MALLOC_CONF) $(value env.ALLOCSEL_ALLOCATOR) $(value env.ALLOCSEL_SERVICE)"
+        "0 /nonexistent/libjemalloc.so.2 narenas:2 (unset) (unset)" \
+        "$rc $(value env.LD_PRELOAD) $(value env.MALLOC_CONF) $(value env.ALLOCSEL_ALLOCATOR) $(value env.ALLOCSEL_SERVICE)"
 expect_has "no policy at all: still logged, saying so" "nopolicy: started $probe, no policy file: environment untouched" "$err"
-run_capture env LD_PRELOAD="$jemalloc" "$allocsel" --policy-dir "$work/nothing-here" --allocator glibc nopolicy \
-        "$probe" ALLOCSEL_ALLOCATOR LD_PRELOAD
+run_capture env LD_PRELOAD=/nonexistent/libjemalloc.so.2 "$allocsel" --policy-dir "$work/nothing-here" --allocator glibc \
+        nopolicy "$probe" ALLOCSEL_ALLOCATOR LD_PRELOAD
 expect_eq "no policy but --allocator: the allocator asked for" "glibc (unset)" \
         "$(value env.ALLOCSEL_ALLOCATOR) $(value env.LD_PRELOAD)"
 
