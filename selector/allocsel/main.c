@@ -362,9 +362,12 @@ int main(int argc, char **argv)
                 return exec_report(argv);
         if (r < 0 || plan_options_from(&c, &o) < 0) {
                 /* a run still starts, untouched; the other modes have no answer */
-                r = c.mode == MODE_RUN ? start_bare(&c, NULL, &caller_sigchld) : 1;
-                if (r == 1)
+                if (c.mode == MODE_RUN) {
+                        r = start_bare(&c, NULL, &caller_sigchld);
+                } else {
                         fprintf(stderr, "allocsel: out of memory\n");
+                        r = 1;
+                }
                 strv_free(&o.dirs);
                 cli_free(&c);
                 return r;

@@ -486,5 +486,7 @@ void plan_free(struct plan *pl)
         strv_free(&pl->changes);
         strv_free(&pl->notes);
         diags_free(&pl->diags);
+        /* freed twice is freed once: a caller may free what plan_make did */
+        memset(pl, 0, sizeof(*pl));
 }
 

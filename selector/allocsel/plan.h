@@ -64,6 +64,7 @@ struct plan {
 /* Never fails for policy problems: they end up in diags and fallback.
  * Returns 0, or -ENOMEM with nothing left to free. */
 int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp);
+/* Leaves *pl zeroed: freeing it again does nothing. */
 void plan_free(struct plan *pl);
 
 /* What the plan sets for the program that will run as pid: the changes,

@@ -153,6 +153,7 @@ static void each_failure(const char *service, const char *text, bool describe)
                 points++;
                 if (r < 0) {
                         assert_int_equal(r, -ENOMEM);
+                        plan_free(&pl); /* compare.c frees it again: harmless */
                         if (alive != before)
                                 fail_msg("%s: allocation %lu failed: plan_make returned -ENOMEM and left %ld "
                                          "block(s) allocated", service, n, alive - before);
