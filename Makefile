@@ -67,7 +67,8 @@ UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/libfake-alloc.so $(BUI
 TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/probe \
               $(BUILD)/tests/old-kernel $(BUILD)/tests/spawner $(BUILD)/tests/libkeep.so \
               $(BUILD)/tests/libabort-at-load.so $(BUILD)/tests/libneeds-ghost.so $(BUILD)/tests/libhangs-at-load.so \
-              $(BUILD)/tests/libhangs-closed.so $(BUILD)/tests/librejects-decay.so
+              $(BUILD)/tests/libhangs-closed.so $(BUILD)/tests/librejects-decay.so \
+              $(BUILD)/tests/libfailmalloc.so $(BUILD)/tests/churn
 
 # What `make` builds and `make install` installs, nothing more (packages run
 # plain `make`). A new program or library: add it to one of these lists and
@@ -175,7 +176,7 @@ $(BUILD)/tests/old-kernel: tests/helpers/old-kernel.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
 
 $(BUILD)/tests/spawner: tests/helpers/spawner.c | $(BUILD)/tests
-	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -o $@ $< -ldl
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -o $@ $< -ldl -lpthread
 
 $(BUILD)/tests/libabort-at-load.so: tests/helpers/load-fails.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -DABORT_AT_LOAD -o $@ $<
@@ -199,7 +200,13 @@ $(BUILD)/tests/libneeds-ghost.so: tests/helpers/load-fails.c tests/helpers/empty
 $(BUILD)/tests/libkeep.so: tests/helpers/keep.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
 
+$(BUILD)/tests/libfailmalloc.so: tests/helpers/failmalloc.c | $(BUILD)/tests
+	$(CC) -std=c17 -D_GNU_SOURCE $(WARN) -O1 -shared -fPIC -o $@ $<
+
 $(BUILD)/tests/eater: tests/helpers/eater.c | $(BUILD)/tests
+	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
+
+$(BUILD)/tests/churn: tests/helpers/churn.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
 
 $(BUILD)/tests/libfake-je.so: tests/helpers/fake-prefixed-jemalloc.c | $(BUILD)/tests

@@ -120,13 +120,14 @@ const char *catalog_suggest(const struct catalog *c, const char *name)
 static int load_dirs(struct catalog *c, const config_setting_t *list, const char *file, struct diags *d)
 {
         struct strv dirs = { 0 };
-        int line = config_setting_source_line(list);
+        int line = config_setting_source_line(list), r = 0;
 
         if (!config_setting_is_aggregate(list) || config_setting_is_group(list)) {
-                diags_add(d, DIAG_ERROR, file, line, "library_dirs: expected a list of paths");
+                diags_add(d, DIAG_ERROR, file, line, "library_dirs: expected a list of paths, got %s",
+                          conf_type_name(config_setting_type(list)));
                 return -EINVAL;
         }
-        for (int i = 0; i < config_setting_length(list); i++) {
+        for (int i = 0; r == 0 && i < config_setting_length(list); i++) {
                 const config_setting_t *elem = config_setting_get_elem(list, (unsigned)i);
                 const char *dir = config_setting_get_string(elem);
                 int elem_line = (int)config_setting_source_line(elem);
@@ -134,20 +135,26 @@ static int load_dirs(struct catalog *c, const config_setting_t *list, const char
 
                 if (elem_line == 0)
                         elem_line = line;
-                if (!dir || dir[0] != '/')
-                        diags_add(d, DIAG_ERROR, file, elem_line, "library_dirs: entry %d is not an absolute path", i + 1);
-                else if (library_path_check(dir, &why) < 0)
-                        diags_add(d, DIAG_ERROR, file, elem_line, "library_dirs: entry %d, %s", i + 1, why);
-                free(why);
-                if (!dir || why) {
-                        strv_free(&dirs);
-                        return -EINVAL;
+                if (!dir) {
+                        diags_add(d, DIAG_ERROR, file, elem_line, "library_dirs: entry %d: expected a string, got %s",
+                                  i + 1, conf_type_name(config_setting_type(elem)));
+                        r = -EINVAL;
+                } else if ((r = library_path_check(dir, &why)) < 0) {
+                        diags_add(d, DIAG_ERROR, file, elem_line, "library_dirs: entry %d, %s", i + 1,
+                                  why ? why : strerror(-r));
+                } else {
+                        r = strv_push(&dirs, dir);
                 }
-                (void)strv_push(&dirs, dir);
+                free(why);
         }
-        /* The operator's directories come before the distribution's. */
-        for (size_t i = 0; i < c->dirs.n; i++)
-                (void)strv_push(&dirs, c->dirs.v[i]);
+        /* The operator's directories come before the distribution's; with
+         * any entry wrong, none of them is used. */
+        for (size_t i = 0; r == 0 && i < c->dirs.n; i++)
+                r = strv_push(&dirs, c->dirs.v[i]);
+        if (r < 0) {
+                strv_free(&dirs);
+                return r;
+        }
         strv_free(&c->dirs);
         c->dirs = dirs;
         return 0;
@@ -159,68 +166,115 @@ static int parse_family(const char *s, enum alloc_family *ret)
         return family_from_name(s, ret) == 0 && *ret != FAMILY_GLIBC ? 0 : -EINVAL;
 }
 
-static void load_custom(struct catalog *c, const config_setting_t *def, const char *file, struct diags *d)
+/* A string member of a custom allocator's group: 0 with *ret (NULL when
+ * it is absent), or -EINVAL with an error when it is not a string. */
+static int member_string(const config_setting_t *def, const char *key, const char *file, const char **ret,
+                         struct diags *d)
 {
-        const char *name = config_setting_name(def), *lib = NULL, *fam = "none";
-        int line = config_setting_source_line(def);
-        enum alloc_family family;
+        const config_setting_t *cs = config_setting_get_member(def, key);
+
+        *ret = NULL;
+        if (!cs)
+                return 0;
+        if (config_setting_type(cs) != CONFIG_TYPE_STRING) {
+                diags_add(d, DIAG_ERROR, file, config_setting_source_line(cs), "allocators.%s.%s: expected a string, got %s",
+                          config_setting_name(def), key, conf_type_name(config_setting_type(cs)));
+                return -EINVAL;
+        }
+        *ret = config_setting_get_string(cs);
+        return 0;
+}
+
+/* One custom allocator: a problem is reported and the allocator left out;
+ * returns -ENOMEM only. */
+static int load_custom(struct catalog *c, const config_setting_t *def, const char *file, struct diags *d)
+{
+        const char *name = config_setting_name(def), *lib, *fam;
+        int line = config_setting_source_line(def), r;
+        enum alloc_family family = FAMILY_NONE;
         struct allocator *a;
         char *why = NULL;
+        bool bad;
 
-        if (!config_setting_is_group(def) || !config_setting_lookup_string(def, "library", &lib) ||
-            lib[0] != '/') {
+        if (!config_setting_is_group(def)) {
                 diags_add(d, DIAG_ERROR, file, line,
-                          "allocators.%s: needs library = \"/absolute/path.so\"", name);
-                return;
+                          "allocators.%s: expected a group { library = \"/absolute/path.so\"; family = \"...\"; }, got %s",
+                          name, conf_type_name(config_setting_type(def)));
+                return 0;
         }
-        if (library_path_check(lib, &why) < 0) {
-                diags_add(d, DIAG_ERROR, file, line, "allocators.%s: library %s", name, why);
-                free(why);
-                return;
+        for (int i = 0; i < config_setting_length(def); i++) {
+                const config_setting_t *cs = config_setting_get_elem(def, (unsigned)i);
+                const char *key = config_setting_name(cs);
+
+                if (strcmp(key, "library") != 0 && strcmp(key, "family") != 0)
+                        diags_add(d, DIAG_ERROR, file, config_setting_source_line(cs),
+                                  "unknown key \"allocators.%s.%s\" (known: library, family)", name, key);
         }
-        config_setting_lookup_string(def, "family", &fam);
-        if (parse_family(fam, &family) < 0) {
+        bad = member_string(def, "library", file, &lib, d) < 0;
+        bad = member_string(def, "family", file, &fam, d) < 0 || bad;
+        if (!bad && !lib) {
+                diags_add(d, DIAG_ERROR, file, line, "allocators.%s: needs library = \"/absolute/path.so\"", name);
+                bad = true;
+        } else if (lib && (r = library_path_check(lib, &why)) < 0) {
+                diags_add(d, DIAG_ERROR, file, line, "allocators.%s: library %s", name, why ? why : strerror(-r));
+                bad = true;
+        }
+        free(why);
+        if (fam && parse_family(fam, &family) < 0) {
                 diags_add(d, DIAG_ERROR, file, line,
                           "allocators.%s: family \"%s\" is not one of jemalloc|tcmalloc|mimalloc|none",
                           name, fam);
-                return;
+                bad = true;
         }
-        for (int i = 0; i < config_setting_length(def); i++) {
-                const char *key = config_setting_name(config_setting_get_elem(def, (unsigned)i));
-
-                if (strcmp(key, "library") != 0 && strcmp(key, "family") != 0)
-                        diags_add(d, DIAG_ERROR, file, config_setting_source_line(config_setting_get_elem(def, (unsigned)i)),
-                                  "unknown key \"allocators.%s.%s\" (known: library, family)", name, key);
-        }
+        if (bad)
+                return 0;
         if (catalog_find(c, name)) {
                 diags_add(d, DIAG_ERROR, file, line, "allocators.%s: already defined", name);
-                return;
+                return 0;
         }
         a = add_allocator(c, name);
         if (!a)
-                return;
+                return -ENOMEM;
         a->family = family;
         a->gperftools_full = family == FAMILY_GPERFTOOLS;
-        a->library = strdup(lib);
         a->file = c->global_file;
         a->line = line;
+        a->library = strdup(lib);
+        return a->library ? 0 : -ENOMEM;
+}
+
+static int load_allocators(struct catalog *c, const config_setting_t *cs, const char *file, struct diags *d)
+{
+        int r = 0;
+
+        if (!config_setting_is_group(cs)) {
+                diags_add(d, DIAG_ERROR, file, config_setting_source_line(cs),
+                          "allocators: expected a group { NAME = { ... }; }, got %s",
+                          conf_type_name(config_setting_type(cs)));
+                return 0;
+        }
+        for (int j = 0; r == 0 && j < config_setting_length(cs); j++)
+                r = load_custom(c, config_setting_get_elem(cs, (unsigned)j), file, d);
+        return r;
 }
 
 /* The fleet-wide on_error: applies where a policy does not say (a policy
  * that cannot be parsed cannot say). */
-static void load_on_error(struct catalog *c, const config_setting_t *cs, const char *file, struct diags *d)
+static int load_on_error(struct catalog *c, const config_setting_t *cs, const char *file, struct diags *d)
 {
         int line = config_setting_source_line(cs);
         const char *str = config_setting_get_string(cs);
 
         if (!str) {
-                diags_add(d, DIAG_ERROR, file, line, "on_error: expected a string");
-                return;
+                diags_add(d, DIAG_ERROR, file, line, "on_error: expected a string, got %s",
+                          conf_type_name(config_setting_type(cs)));
+                return 0;
         }
         if (policy_check_choice(K_ON_ERROR, str, file, line, d) < 0)
-                return;
+                return 0;
         free(c->on_error);
         c->on_error = strdup(str);
+        return c->on_error ? 0 : -ENOMEM;
 }
 
 int catalog_load_global(struct catalog *c, const char *path, bool check_owner, struct diags *d)
@@ -236,18 +290,18 @@ int catalog_load_global(struct catalog *c, const char *path, bool check_owner, s
                 return r == -ENOENT ? 0 : r;
         conf_scan_free(&scan);
         c->global_file = strdup(path);
+        r = c->global_file ? 0 : -ENOMEM;
         root = config_root_setting(&cfg);
-        for (int i = 0; i < config_setting_length(root); i++) {
+        for (int i = 0; r == 0 && i < config_setting_length(root); i++) {
                 const config_setting_t *cs = config_setting_get_elem(root, (unsigned)i);
                 const char *key = config_setting_name(cs);
 
                 if (strcmp(key, "library_dirs") == 0)
-                        load_dirs(c, cs, path, d);
-                else if (strcmp(key, "allocators") == 0 && config_setting_is_group(cs))
-                        for (int j = 0; j < config_setting_length(cs); j++)
-                                load_custom(c, config_setting_get_elem(cs, (unsigned)j), path, d);
+                        r = load_dirs(c, cs, path, d) == -ENOMEM ? -ENOMEM : 0;
+                else if (strcmp(key, "allocators") == 0)
+                        r = load_allocators(c, cs, path, d);
                 else if (strcmp(key, "on_error") == 0)
-                        load_on_error(c, cs, path, d);
+                        r = load_on_error(c, cs, path, d);
                 else {
                         static const char *const known[] = { "library_dirs", "allocators", "on_error" };
                         char hint[SUGGEST_HINT_MAX];
@@ -257,6 +311,8 @@ int catalog_load_global(struct catalog *c, const char *path, bool check_owner, s
                 }
         }
         config_destroy(&cfg);
+        if (r < 0)
+                return r;
         return diags_count(d, DIAG_ERROR) > errors ? -EINVAL : 0;
 }
 

@@ -119,13 +119,15 @@ int check_policies(const struct plan_options *o, char **services, int n, char *c
         }
         /* thousands of policies share allocsel.conf and name the same few
          * libraries: read each once */
-        if (catalog_init(&global) < 0) {
+        if (catalog_init(&global) < 0 ||
+            catalog_load_global(&global, o->global_conf, o->check_owner, &global_diags) == -ENOMEM) {
+                fprintf(stderr, "allocsel: out of memory\n");
                 catalog_free(&global);
+                diags_free(&global_diags);
                 free(dest);
                 free(dest_name);
                 return 1;
         }
-        (void)catalog_load_global(&global, o->global_conf, o->check_owner, &global_diags);
         each.catalog = &global;
         each.catalog_diags = &global_diags;
         each.libraries = library_cache_new();
@@ -198,6 +200,7 @@ static void explain_text(const struct plan *pl, const struct strv *vars)
         }
         printf("outcome:    %s\n", pl->refuse ? "refuse to start (exit 78)" :
                pl->fallback ? "start with the environment untouched (fallback)" :
+               pl->no_policy ? "start with the environment untouched (no policy file)" :
                "start with the variables above");
 }
 
@@ -255,9 +258,14 @@ int explain_service(const struct plan_options *o, const char *service, bool json
         struct strv vars = { 0 };
         struct plan pl;
 
-        /* the program's PID is bound at its start: shown as PID here */
-        if (plan_make(&pl, o, service, envp) < 0 || plan_variables(&pl, 0, &vars) < 0) {
+        if (plan_make(&pl, o, service, envp) < 0) {
                 fprintf(stderr, "allocsel: out of memory\n");
+                return 1;
+        }
+        /* the program's PID is bound at its start: shown as PID here */
+        if (plan_variables(&pl, 0, &vars) < 0) {
+                fprintf(stderr, "allocsel: out of memory\n");
+                plan_free(&pl);
                 return 1;
         }
         if (json)
@@ -273,10 +281,14 @@ int list_allocators(const struct plan_options *o, bool json)
 {
         struct catalog c;
         struct diags d = { 0 };
+        size_t errors;
 
-        if (catalog_init(&c) < 0)
+        if (catalog_init(&c) < 0 || catalog_load_global(&c, o->global_conf, o->check_owner, &d) == -ENOMEM) {
+                fprintf(stderr, "allocsel: out of memory\n");
+                catalog_free(&c);
+                diags_free(&d);
                 return 1;
-        (void)catalog_load_global(&c, o->global_conf, o->check_owner, &d);
+        }
         for (size_t i = 0; i < d.n; i++) {
                 char *line = diag_format(&d.v[i]);
 
@@ -318,7 +330,9 @@ int list_allocators(const struct plan_options *o, bool json)
         }
         if (json)
                 printf("]\n");
+        /* what allocsel.conf got wrong is left out of the list: not a clean answer */
+        errors = diags_count(&d, DIAG_ERROR);
         diags_free(&d);
         catalog_free(&c);
-        return 0;
+        return errors ? 1 : 0;
 }

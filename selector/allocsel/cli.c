@@ -249,10 +249,12 @@ static int parse_options(struct cli *c, int argc, char **argv, const char *optst
         optind = 0;     /* 0, not 1: makes glibc re-read optstring's '+' */
         while ((opt = getopt_long(argc, argv, optstring, options, NULL)) != -1) {
                 int r = parse_option(c, opt, ret_error);
-                if (r < 0) {
+
+                /* parsed on all the same: the mode and PROGRAM are still wanted */
+                if (r == -ENOMEM) {
+                        c->out_of_memory = true;
+                } else if (r < 0) {
                         cli_free(c);
-                        if (r != -EINVAL)
-                                *ret_error = "out of memory";
                         return -EINVAL;
                 }
         }
@@ -286,6 +288,10 @@ int cli_parse(int argc, char **argv, struct cli *ret, const char **ret_error)
                 return r;
         }
         *ret = c;
+        if (c.out_of_memory) {
+                *ret_error = "out of memory";
+                return -ENOMEM;
+        }
         return 0;
 }
 

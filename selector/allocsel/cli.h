@@ -31,9 +31,12 @@ struct cli {
         const char *output;             /* --output, default allocsel-compare */
         long long runs;                 /* --runs, default 1 */
         bool compare_options_given;
+        bool out_of_memory;             /* an option could not be kept */
 };
 
-/* 0, or -EINVAL with *ret_error a one-line message (not allocated). */
+/* 0, or -EINVAL with *ret_error a one-line message (not allocated), or
+ * -ENOMEM with *ret filled all the same (the mode and PROGRAM known, an
+ * option missing) for the caller to free. */
 int cli_parse(int argc, char **argv, struct cli *ret, const char **ret_error);
 void cli_free(struct cli *c);
 

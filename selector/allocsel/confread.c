@@ -8,9 +8,24 @@
 #include <unistd.h>
 
 #include "confread.h"
+#include "lastresort.h"
 #include "trust.h"
 
 #define CONF_MAX_BYTES ((size_t)1 << 20)
+
+const char *conf_type_name(int type)
+{
+        switch (type) {
+        case CONFIG_TYPE_GROUP: return "a group";
+        case CONFIG_TYPE_INT: case CONFIG_TYPE_INT64: return "an integer";
+        case CONFIG_TYPE_FLOAT: return "a float";
+        case CONFIG_TYPE_STRING: return "a string";
+        case CONFIG_TYPE_BOOL: return "a boolean";
+        case CONFIG_TYPE_ARRAY: return "an array";
+        case CONFIG_TYPE_LIST: return "a list";
+        default: return "something else";
+        }
+}
 
 static int slurp(int fd, char **ret)
 {
@@ -121,8 +136,11 @@ static int read_opened(int r, int fd, char *why, bool dangling, const char *show
                 free(text);
                 return r;
         }
+        /* libconfig does not check its allocations (lastresort.h) */
+        last_resort_arm();
         config_init(cfg);
         r = config_read_string(cfg, text) == CONFIG_TRUE ? 0 : -EINVAL;
+        last_resort_disarm();
         if (r < 0) {
                 diags_add(d, DIAG_ERROR, shown, config_error_line(cfg), "syntax error: %s",
                           config_error_text(cfg));

@@ -23,4 +23,7 @@ int conf_read_trusted(const char *path, const char *shown, unsigned trust_flags,
 int conf_read_trusted_at(int dirfd, const char *dir, const char *name, const char *shown, unsigned trust_flags,
                          config_t *cfg, struct conf_scan *ret_scan, struct diags *d);
 
+/* "a string", "an integer"...: a libconfig type as messages name it. */
+const char *conf_type_name(int type);
+
 #endif

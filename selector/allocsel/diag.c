@@ -16,8 +16,10 @@ void diags_add(struct diags *d, enum diag_level level, const char *file, int lin
                 size_t cap = d->cap ? d->cap * 2 : 8;
                 struct diag *v = realloc(d->v, cap * sizeof(*v));
 
-                if (!v)
-                        return; /* out of memory: drop the message, not the process */
+                if (!v) {
+                        d->lost = true; /* out of memory: the caller decides */
+                        return;
+                }
                 d->v = v;
                 d->cap = cap;
         }
@@ -26,9 +28,12 @@ void diags_add(struct diags *d, enum diag_level level, const char *file, int lin
         if (vasprintf(&dg->msg, fmt, ap) < 0)
                 dg->msg = NULL;
         va_end(ap);
-        if (!dg->msg)
+        dg->file = file && dg->msg ? strdup(file) : NULL;
+        if (!dg->msg || (file && !dg->file)) {
+                free(dg->msg);
+                d->lost = true;
                 return;
-        dg->file = file ? strdup(file) : NULL;
+        }
         dg->line = line;
         dg->level = level;
         d->n++;
@@ -71,6 +76,7 @@ void diags_free(struct diags *d)
         free(d->v);
         d->v = NULL;
         d->n = d->cap = 0;
+        d->lost = false;
 }
 
 char *diag_escape(const char *s)

@@ -19,6 +19,7 @@ struct diags {
         struct diag *v;
         size_t n;
         size_t cap;
+        bool lost;      /* one could not be recorded (out of memory) */
 };
 
 void diags_add(struct diags *d, enum diag_level level, const char *file, int line,

@@ -15,6 +15,7 @@
 #include "companion.h"
 #include "compare.h"
 #include "envbuild.h"
+#include "lastresort.h"
 #include "program.h"
 #include "plan.h"
 #include "records.h"
@@ -86,6 +87,78 @@ static int exec_failed(const char *path, int e)
         return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
 }
 
+/* Out of memory: no plan, no record, but environ is at hand, so the
+ * program starts with it untouched (fail-open), saying so on stderr. path
+ * NULL: PROGRAM could not be looked for, and the C library looks. */
+static int start_bare(const struct cli *c, const char *path, const struct sigaction *program_sigchld)
+{
+        const char *name = path ? path : c->program[0];
+        int e;
+
+        fprintf(stderr, "allocsel: %s: out of memory: starting %s with the environment untouched\n", c->service, name);
+        sigaction(SIGCHLD, program_sigchld, NULL);
+        if (path)
+                execve(path, c->program, environ);
+        else
+                execvp(c->program[0], c->program);
+        e = errno;
+        return exec_failed(name, e);
+}
+
+/* The same where libconfig ran out of memory (lastresort.h): from a
+ * SIGSEGV handler or inside exit(), so with what was found before and
+ * async-signal-safe calls only. */
+static struct {
+        const char *service, *path;     /* path NULL: PROGRAM was not found... */
+        int missing_status;             /* ...and this is the exit status */
+        char **argv;
+        const struct sigaction *sigchld;
+        sigset_t mask;                  /* the caller's */
+} bare;
+
+static void put(const char *s)
+{
+        for (size_t n = strlen(s); n > 0;) {
+                ssize_t w = write(STDERR_FILENO, s, n);
+
+                if (w <= 0)
+                        return;
+                s += w;
+                n -= (size_t)w;
+        }
+}
+
+static void start_bare_now(void)
+{
+        int e;
+
+        put("allocsel: ");
+        put(bare.service);
+        put(": out of memory reading the policy: ");
+        if (!bare.path) {
+                put("no program to start\n");
+                _exit(bare.missing_status);
+        }
+        put("starting ");
+        put(bare.path);
+        put(" with the environment untouched\n");
+        sigaction(SIGCHLD, bare.sigchld, NULL);
+        sigprocmask(SIG_SETMASK, &bare.mask, NULL);
+        execve(bare.path, bare.argv, environ);
+        e = errno;
+        put("allocsel: cannot run ");
+        put(bare.path);
+        put("\n");
+        _exit(e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE);
+}
+
+/* --check, --explain, --list, --compare: no answer rather than a wrong one. */
+static void exit_out_of_memory(void)
+{
+        put("allocsel: out of memory\n");
+        _exit(1);
+}
+
 /* A fallback (the plan's errors, or why) logged, then refused or the
  * program started with the environment untouched. */
 static int start_untouched(const struct plan *pl, const char *path, char **argv, const char *why,
@@ -115,15 +188,16 @@ static int program_missing(const struct plan *pl, const char *name, int r)
         struct announcement a;
         struct event ev;
 
-        if (pl->fallback) {
+        if (pl && pl->fallback) {
                 (void)record_fallback(&ev, pl, name, pl->refuse, NULL);
                 announce(&a, &ev, NULL, NULL);
                 event_free(&ev);
         }
-        fprintf(stderr, "allocsel: %s: %s\n", name, r == -EACCES ? "permission denied" : "command not found");
-        if (pl->fallback && pl->refuse)
+        /* like env(1) and tini: ENOENT is "not found" (127), any other error 126 */
+        fprintf(stderr, "allocsel: %s: %s\n", name, r == -ENOENT ? "command not found" : strerror(-r));
+        if (pl && pl->fallback && pl->refuse)
                 return EX_CONFIG;
-        return r == -EACCES ? EXIT_CANNOT_EXECUTE : EXIT_NOT_FOUND;
+        return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
 }
 
 /* The start the plan describes (or, skipped, untouched with a warning). A
@@ -140,10 +214,9 @@ static int start_planned(const struct cli *c, const struct plan *pl, const char 
 
         if (plan_variables(pl, getpid(), &vars) < 0 || (!skipped && env_apply(environ, &vars, &envp) < 0) ||
             (!skipped && env_too_long(envp.v, &too_long) < 0)) {
-                fprintf(stderr, "allocsel: out of memory\n");
                 strv_free(&vars);
                 strv_free(&envp);
-                return EXIT_CANNOT_EXECUTE;
+                return start_bare(c, path, program_sigchld);
         }
         if (too_long) {
                 strv_free(&vars);
@@ -152,7 +225,13 @@ static int start_planned(const struct cli *c, const struct plan *pl, const char 
                 free(too_long);
                 return e;
         }
-        (void)record_started(&ev, pl, path, getpid(), &vars, skipped);
+        /* what ran is on record, or it does not run with the policy */
+        if (record_started(&ev, pl, path, getpid(), &vars, skipped) < 0) {
+                event_free(&ev);
+                strv_free(&vars);
+                strv_free(&envp);
+                return start_bare(c, path, program_sigchld);
+        }
         announce(&a, &ev, watch, pl->library);
         e = try_exec(path, c->program, skipped ? environ : envp.v, program_sigchld);
         announce_withdraw(&a); /* no started record for what did not start */
@@ -168,45 +247,65 @@ static int start_planned(const struct cli *c, const struct plan *pl, const char 
 }
 
 /* --report: the report reads the journal with libsystemd, which allocsel
- * itself never loads; it is a program of its own. */
-static int exec_report(char **args)
+ * itself never loads; it is a program of its own. Its argv is ours from
+ * "--report" on, renamed: nothing to allocate, no option dropped. */
+static int exec_report(char **argv)
 {
-        struct strv argv = { 0 };
         char *path = NULL;
         int r = companion_path("allocsel-report", LIBEXECDIR "/allocsel", &path), e;
 
-        if (r == -ENOMEM || strv_push(&argv, "allocsel-report") < 0) {
+        if (r == -ENOMEM) {
                 fprintf(stderr, "allocsel: out of memory\n");
-                free(path);
                 return EXIT_CANNOT_EXECUTE;
         }
-        for (size_t i = 0; args[i]; i++)
-                if (strv_push(&argv, args[i]) < 0)
-                        break;
-        execv(path, argv.v);
+        argv[1] = (char *)"allocsel-report";
+        execv(path, argv + 1);
         e = errno;
         fprintf(stderr, "allocsel: cannot run the report program %s: %s\n", path, strerror(e));
-        strv_free(&argv);
         free(path);
         return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+}
+
+/* What --check, --explain, --list, --help and --version print is their
+ * answer: one that did not reach its file (a full disk, /dev/full) is an
+ * error, not an answer. */
+static int stdout_written(int status)
+{
+        int e = fflush(stdout) == 0 ? 0 : errno;
+
+        if (e == 0 && !ferror(stdout))
+                return status;
+        fprintf(stderr, "allocsel: cannot write to standard output: %s\n", e ? strerror(e) : "write error");
+        return status ? status : 1;
 }
 
 static int run(const struct cli *c, const struct plan_options *o, const struct sigaction *program_sigchld)
 {
         char *path = NULL, *skipped = NULL;
         struct plan pl;
-        int r;
+        int found, r;
 
-        /* 1. The plan: policy files, allocator, library, variables, settings. */
+        /* 1. The program, found like env(1) finds it: first, so that memory
+         *    running out from here on still starts it, untouched. */
+        found = program_find(c->program[0], getenv("PATH"), &path);
+        if (found == -ENOMEM)
+                return start_bare(c, NULL, program_sigchld);
+        bare.service = c->service;
+        bare.path = path;
+        bare.missing_status = found == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE; /* as program_missing */
+        bare.argv = c->program;
+        bare.sigchld = program_sigchld;
+        sigprocmask(SIG_BLOCK, NULL, &bare.mask);
+        last_resort_set(start_bare_now);
+
+        /* 2. The plan: policy files, allocator, library, variables, settings. */
         if (plan_make(&pl, o, c->service, environ) < 0) {
-                fprintf(stderr, "allocsel: out of memory\n");
-                return EXIT_CANNOT_EXECUTE;
+                r = path ? start_bare(c, path, program_sigchld) : program_missing(NULL, c->program[0], found);
+                free(path);
+                return r;
         }
-
-        /* 2. The program, found like env(1) finds it. */
-        r = program_find(c->program[0], getenv("PATH"), &path);
-        if (r < 0) {
-                r = program_missing(&pl, c->program[0], r);
+        if (found < 0) {
+                r = program_missing(&pl, c->program[0], found);
                 plan_free(&pl);
                 return r;
         }
@@ -219,10 +318,17 @@ static int run(const struct cli *c, const struct plan_options *o, const struct s
                 return r;
         }
 
-        /* 4. Programs a preload cannot reach run untouched, with a warning. */
-        if (pl.library && program_preload_obstacle(path, &pl.catalog, &skipped) != 1) {
-                free(skipped);
-                skipped = NULL;
+        /* 4. Programs the preloads (the allocator's library, the release
+         *    and children helpers) cannot reach, or that cannot be read to
+         *    tell, run untouched, with a warning. */
+        if (pl.library || pl.release_library || pl.children_library) {
+                r = program_preload_obstacle(path, &pl.catalog, pl.library != NULL, &skipped);
+                if (r == -ENOMEM) {
+                        r = start_bare(c, path, program_sigchld);
+                        free(path);
+                        plan_free(&pl);
+                        return r;
+                }
         }
 
         /* 5. Announce what will run, then become the program. */
@@ -237,7 +343,7 @@ int main(int argc, char **argv)
 {
         const struct sigaction dfl = { .sa_handler = SIG_DFL };
         struct sigaction caller_sigchld;
-        struct plan_options o;
+        struct plan_options o = { 0 };
         const char *error;
         struct cli c;
         int r;
@@ -251,32 +357,42 @@ int main(int argc, char **argv)
          * seccomp trial): with the caller's SIGCHLD = SIG_IGN
          * the kernel would reap them first and waitpid() fail. */
         sigaction(SIGCHLD, &dfl, &caller_sigchld);
-        if (cli_parse(argc, argv, &c, &error) < 0)
+        r = cli_parse(argc, argv, &c, &error);
+        if (r < 0 && r != -ENOMEM)
                 return usage_error(error);
-        if (plan_options_from(&c, &o) < 0) {
+        if (r == 0 && c.mode == MODE_REPORT)
+                return exec_report(argv);
+        if (r < 0 || plan_options_from(&c, &o) < 0) {
+                /* a run still starts, untouched; the other modes have no answer */
+                if (c.mode == MODE_RUN) {
+                        r = start_bare(&c, NULL, &caller_sigchld);
+                } else {
+                        fprintf(stderr, "allocsel: out of memory\n");
+                        r = 1;
+                }
+                strv_free(&o.dirs);
                 cli_free(&c);
-                return usage_error("out of memory");
+                return r;
         }
+        if (c.mode != MODE_RUN)
+                last_resort_set(exit_out_of_memory);
         switch (c.mode) {
         case MODE_HELP:
                 fputs(cli_usage, stdout);
-                r = 0;
+                r = stdout_written(0);
                 break;
         case MODE_VERSION:
                 printf("allocsel %s\n", ALLOCSEL_VERSION);
-                r = 0;
+                r = stdout_written(0);
                 break;
         case MODE_CHECK:
-                r = check_policies(&o, c.services, c.n_services, environ);
+                r = stdout_written(check_policies(&o, c.services, c.n_services, environ));
                 break;
         case MODE_EXPLAIN:
-                r = explain_service(&o, c.service, c.json, environ);
+                r = stdout_written(explain_service(&o, c.service, c.json, environ));
                 break;
         case MODE_LIST:
-                r = list_allocators(&o, c.json);
-                break;
-        case MODE_REPORT:
-                r = exec_report(c.program);
+                r = stdout_written(list_allocators(&o, c.json));
                 break;
         case MODE_STATUS:
                 r = status_show(c.json);

@@ -32,7 +32,7 @@ static const struct allocator *choose_allocator(struct plan *pl, const struct pl
 
 /* The allocator's library, checked and probed for what the tuning at
  * hand reads (everything when describing). */
-static void find_library(struct plan *pl, const struct plan_options *o, unsigned want)
+static int find_library(struct plan *pl, const struct plan_options *o, unsigned want)
 {
         const struct setting *s = &pl->policy.s[K_LIBRARY];
         const struct allocator *a = pl->allocator;
@@ -45,22 +45,24 @@ static void find_library(struct plan *pl, const struct plan_options *o, unsigned
                         diags_add(&pl->diags, DIAG_WARNING, s->file, s->line,
                                   "library: ignored, glibc's malloc needs no library");
                 library_glibc_traits(&pl->traits);
-                return;
+                return 0;
         }
         if (s->set) {
                 r = library_load(o->libraries, s->s, &q, &pl->traits, &why);
-                if (r == 0)
-                        pl->library = strdup(s->s);
-                else
+                if (r == 0 && !(pl->library = strdup(s->s)))
+                        r = -ENOMEM;
+                else if (r < 0 && r != -ENOMEM)
                         diags_add(&pl->diags, DIAG_ERROR, s->file, s->line, "library: %s",
                                   why ? why : strerror(-r));
         } else {
                 r = catalog_locate(&pl->catalog, a, o->libraries, &q, &pl->library, &pl->traits, &why);
-                if (r < 0)
+                if (r < 0 && r != -ENOMEM)
                         diags_add(&pl->diags, DIAG_ERROR, a->file, a->line, "allocator %s: %s",
                                   a->name, why ? why : strerror(-r));
         }
         free(why);
+        /* a library that could not be found or used is the policy's error, in diags */
+        return r == -ENOMEM ? r : 0;
 }
 
 static int add_identity(struct plan *pl)
@@ -389,16 +391,43 @@ static int load_catalog(struct plan *pl, const struct plan_options *o)
         }
         r = catalog_init(&pl->catalog);
         if (r == 0)
-                (void)catalog_load_global(&pl->catalog, o->global_conf, o->check_owner, &pl->diags);
+                r = catalog_load_global(&pl->catalog, o->global_conf, o->check_owner, &pl->diags);
+        /* its problems are in the diagnostics: a policy error like any other */
+        return r == -ENOMEM ? r : 0;
+}
+
+/* The steps once the allocator and its library are known: the variables
+ * set, the helpers preloaded, what --explain adds. */
+static int plan_changes(struct plan *pl, const struct plan_options *o, char *const *envp)
+{
+        int r = add_policy_environment(pl);
+
+        if (r == 0)
+                r = resolve_auto_arenas(pl);
+        if (r == 0)
+                r = tuning_changes(&pl->policy, pl->allocator, &pl->traits, envp, &pl->changes, &pl->diags);
+        if (r == 0)
+                r = add_release(pl, o);
+        if (r == 0)
+                r = find_children_library(pl, o);
+        if (r == 0)
+                r = add_preload(pl, envp);
+        if (r == 0)
+                r = add_identity(pl);
+        if (r == 0)
+                r = add_children_spec(pl, envp);
+        if (r == 0 && o->describe)
+                r = plan_host_notes(pl, envp);
+        if (r == 0)
+                check_lengths(pl, envp);
         return r;
 }
 
-int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp)
+static int plan_build(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp)
 {
         const char *on_error;
         int r;
 
-        memset(pl, 0, sizeof(*pl));
         pl->service = service;
         r = load_catalog(pl, o);
         if (r == 0)
@@ -408,32 +437,18 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
 
         read_settings(pl);
         pl->allocator = choose_allocator(pl, o);
-        if (pl->allocator) {
-                find_library(pl, o, o->describe ? PROBE_ALL : probe_needs(&pl->policy));
-                if (pl->library || pl->allocator->family == FAMILY_GLIBC) {
-                        r = add_policy_environment(pl);
-                        if (r == 0)
-                                r = resolve_auto_arenas(pl);
-                        if (r == 0)
-                                r = tuning_changes(&pl->policy, pl->allocator, &pl->traits, envp,
-                                                   &pl->changes, &pl->diags);
-                        if (r == 0)
-                                r = add_release(pl, o);
-                        if (r == 0)
-                                r = find_children_library(pl, o);
-                        if (r == 0)
-                                r = add_preload(pl, envp);
-                        if (r == 0)
-                                r = add_identity(pl);
-                        if (r == 0)
-                                r = add_children_spec(pl, envp);
-                        if (r == 0 && o->describe)
-                                r = plan_host_notes(pl, envp);
-                        if (r < 0)
-                                return r;
-                        check_lengths(pl, envp);
-                }
+        /* no file at all (nor --allocator): glibc, environment untouched, still logged */
+        pl->no_policy = pl->policy.files.n == 0 && !o->allocator;
+        if (pl->allocator && !pl->no_policy) {
+                r = find_library(pl, o, o->describe ? PROBE_ALL : probe_needs(&pl->policy));
+                if (r == 0 && (pl->library || pl->allocator->family == FAMILY_GLIBC))
+                        r = plan_changes(pl, o, envp);
+                if (r < 0)
+                        return r;
         }
+        /* a problem that could not even be recorded: no plan to trust */
+        if (pl->diags.lost)
+                return -ENOMEM;
 
         pl->fallback = diags_count(&pl->diags, DIAG_ERROR) > 0;
         /* the policy's own on_error wins when it could be read, else allocsel.conf's */
@@ -448,6 +463,17 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
         return 0;
 }
 
+int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp)
+{
+        int r;
+
+        memset(pl, 0, sizeof(*pl));
+        r = plan_build(pl, o, service, envp);
+        if (r < 0)
+                plan_free(pl);  /* half built: nothing of it is left to the caller */
+        return r;
+}
+
 void plan_free(struct plan *pl)
 {
         if (!pl->catalog_shared)
@@ -460,5 +486,7 @@ void plan_free(struct plan *pl)
         strv_free(&pl->changes);
         strv_free(&pl->notes);
         diags_free(&pl->diags);
+        /* freed twice is freed once: a caller may free what plan_make did */
+        memset(pl, 0, sizeof(*pl));
 }
 

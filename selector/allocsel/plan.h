@@ -56,12 +56,15 @@ struct plan {
         struct release_settings release;
         struct diags diags;
         struct strv notes;      /* --explain: where computed values come from, what the host adds */
+        bool no_policy;         /* no policy file (nor --allocator): nothing to change */
         bool fallback;          /* an error: run with the environment untouched */
         bool refuse;            /* ...and on_error = "fail" or --strict: exit 78 */
 };
 
-/* Never fails for policy problems: they end up in diags and fallback. */
+/* Never fails for policy problems: they end up in diags and fallback.
+ * Returns 0, or -ENOMEM with nothing left to free. */
 int plan_make(struct plan *pl, const struct plan_options *o, const char *service, char *const *envp);
+/* Leaves *pl zeroed: freeing it again does nothing. */
 void plan_free(struct plan *pl);
 
 /* What the plan sets for the program that will run as pid: the changes,

@@ -183,20 +183,6 @@ static const char *kind_name(enum value_kind kind)
         }
 }
 
-static const char *type_name(int type)
-{
-        switch (type) {
-        case CONFIG_TYPE_GROUP: return "a group";
-        case CONFIG_TYPE_INT: case CONFIG_TYPE_INT64: return "an integer";
-        case CONFIG_TYPE_FLOAT: return "a float";
-        case CONFIG_TYPE_STRING: return "a string";
-        case CONFIG_TYPE_BOOL: return "a boolean";
-        case CONFIG_TYPE_ARRAY: return "an array";
-        case CONFIG_TYPE_LIST: return "a list";
-        default: return "something else";
-        }
-}
-
 static bool jemalloc_extra_valid(const char *s, char *why, size_t size)
 {
         struct strv items = { 0 };
@@ -240,7 +226,7 @@ static void add_type_error(struct diags *d, const char *file, int line, const ch
                            enum value_kind kind, int type)
 {
         diags_add(d, DIAG_ERROR, file, line, "%s: expected %s, got %s", name, kind_name(kind),
-                  type_name(type));
+                  conf_type_name(type));
 }
 
 static void add_range_error(struct diags *d, const char *file, int line, const char *name, const char *value,
@@ -514,7 +500,7 @@ static void apply_environment(const struct apply_ctx *ctx, const config_setting_
                                   name);
                 } else if (config_setting_type(cs) != CONFIG_TYPE_STRING) {
                         diags_add(d, DIAG_ERROR, file, line, "environment.%s: expected a string, got %s",
-                                  name, type_name(config_setting_type(cs)));
+                                  name, conf_type_name(config_setting_type(cs)));
                 } else if (env_set(p, name, config_setting_get_string(cs), file, line) < 0) {
                         diags_add(d, DIAG_ERROR, file, line, "environment.%s: out of memory", name);
                 }
@@ -577,7 +563,7 @@ static void apply_group(const struct apply_ctx *ctx, const config_setting_t *gro
                         if (config_setting_type(cs) != CONFIG_TYPE_GROUP)
                                 diags_add(d, DIAG_ERROR, file, line,
                                           "%s: expected a group { ... }, got %s", name,
-                                          type_name(config_setting_type(cs)));
+                                          conf_type_name(config_setting_type(cs)));
                         else if (strcmp(name, "environment") == 0)
                                 apply_environment(ctx, cs);
                         else

@@ -5,12 +5,16 @@
 
 #include "catalog.h"
 
-/* name as given when it has a '/', else the first executable match on
- * path_env (or the default path). Returns 0, -ENOENT or -EACCES. */
+/* As execvp finds it: name as given when it has a '/', else the first
+ * executable match on path_env (NULL: execvp's default), an empty element
+ * being the current directory. Returns 0 with *ret_path, or the error
+ * execvp would end with (-ENOENT, -EACCES, -ENOTDIR...), or -ENOMEM. */
 int program_find(const char *name, const char *path_env, char **ret_path);
 
-/* 0 when a library can be preloaded into path, 1 when it cannot (with
- * *ret_reason saying why, e.g. "static executable"), or -errno. */
-int program_preload_obstacle(const char *path, const struct catalog *c, char **ret_reason);
+/* 0 when the preloads can reach path, 1 when they cannot or it cannot be
+ * told (with *ret_reason saying why, e.g. "static executable", "cannot be
+ * inspected"), or -ENOMEM. allocator: an allocator library is preloaded,
+ * so a program that links one already is an obstacle too. */
+int program_preload_obstacle(const char *path, const struct catalog *c, bool allocator, char **ret_reason);
 
 #endif

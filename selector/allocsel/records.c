@@ -66,11 +66,27 @@ static void policy_files_field(struct event *ev, const struct plan *pl)
         free(files);
 }
 
+/* What the plan would preload: the allocator's library, the helpers. */
+static char *preloads(const struct plan *pl)
+{
+        const char *what[] = { pl->library, pl->release.enabled ? pl->release_library : NULL, pl->children_library };
+        struct strv v = { 0 };
+        char *joined;
+        int r = 0;
+
+        for (size_t i = 0; r == 0 && i < sizeof(what) / sizeof(*what); i++)
+                if (what[i])
+                        r = strv_push(&v, what[i]);
+        joined = r == 0 ? strv_join(&v, ' ') : NULL;
+        strv_free(&v);
+        return joined;
+}
+
 int record_started(struct event *ev, const struct plan *pl, const char *program, pid_t pid,
                    const struct strv *vars, const char *preload_skipped)
 {
         const char *lib = pl->library ? pl->library : "(none)";
-        char *joined = strv_join(vars, ' ');
+        char *joined = strv_join(vars, ' '), *skipped_what = preload_skipped ? preloads(pl) : NULL;
 
         memset(ev, 0, sizeof(*ev));
         common_fields(ev, pl, MESSAGE_ID_STARTED, preload_skipped ? 4 : 6, program);
@@ -82,10 +98,15 @@ int record_started(struct event *ev, const struct plan *pl, const char *program,
         /* ALLOCSEL_SET repeats, one per variable, as journal fields may */
         for (size_t i = 0; i < vars->n; i++)
                 event_add(ev, "ALLOCSEL_SET=%s", vars->v[i]);
-        if (preload_skipped) {
+        if (preload_skipped && skipped_what) {
                 event_add(ev, "ALLOCSEL_PRELOAD_SKIPPED=%s", preload_skipped);
-                event_add(ev, "MESSAGE=%s: not preloading %s, environment untouched: %s", pl->service, lib,
-                          preload_skipped);
+                event_add(ev, "MESSAGE=%s: not preloading %s, environment untouched: %s", pl->service,
+                          skipped_what, preload_skipped);
+        } else if (preload_skipped) {
+                ev->error = -ENOMEM;
+        } else if (pl->no_policy) {
+                event_add(ev, "MESSAGE=%s: started %s, no policy file: environment untouched", pl->service,
+                          program);
         } else if (joined) {
                 event_add(ev, "MESSAGE=%s: started %s with %s (%s): %s", pl->service, program,
                           pl->allocator->name, lib, joined[0] ? joined : "no variables set");
@@ -93,6 +114,7 @@ int record_started(struct event *ev, const struct plan *pl, const char *program,
         if (!joined && !ev->error)
                 ev->error = -ENOMEM;
         free(joined);
+        free(skipped_what);
         return ev->error;
 }
 

@@ -45,6 +45,32 @@ static const struct glibc_knob glibc_knobs[] = {
         { K_GLIBC_HUGETLB, "glibc.malloc.hugetlb", NULL, 35 },
 };
 
+#define GLIBC_DEFAULT_THRESHOLD (128LL * 1024)    /* mmap and trim thresholds, until changed */
+
+/* Setting trim_threshold, top_pad or mmap_threshold turns glibc's dynamic
+ * mmap threshold off for good (mallopt(3)); the dynamic rule would have
+ * raised the mmap threshold to the blocks freed (up to 32 MiB) and kept
+ * trim_threshold at twice it. One without the other costs page faults. */
+static void glibc_threshold_warnings(const struct policy *p, struct diags *d)
+{
+        const struct setting *trim = get(p, K_GLIBC_TRIM_THRESHOLD), *pad = get(p, K_GLIBC_TOP_PAD);
+        const struct setting *mmap = get(p, K_GLIBC_MMAP_THRESHOLD), *fixes = trim ? trim : pad;
+
+        if (fixes && !mmap)
+                diags_add(d, DIAG_WARNING, fixes->file, fixes->line,
+                          "glibc.%s without glibc.mmap_threshold: setting it turns off glibc's dynamic mmap "
+                          "threshold, so every allocation over 128 KiB becomes an mmap and munmap of its own, "
+                          "its pages faulted in again on every use; set mmap_threshold above the blocks the "
+                          "service allocates over and over, or leave %s out",
+                          trim ? "trim_threshold" : "top_pad", trim ? "trim_threshold" : "top_pad");
+        if (mmap && !trim && mmap->i * 2 > GLIBC_DEFAULT_THRESHOLD)
+                diags_add(d, DIAG_WARNING, mmap->file, mmap->line,
+                          "glibc.mmap_threshold without glibc.trim_threshold: trim_threshold stays at 128 KiB "
+                          "instead of twice the mmap threshold (glibc's own rule), so blocks of up to %lld bytes "
+                          "freed at the top of the heap go back to the kernel and are faulted in again by the next "
+                          "allocations; set trim_threshold to %lld or more", mmap->i, mmap->i * 2);
+}
+
 static int glibc_changes(const struct policy *p, const struct library_traits *t, char *const *envp,
                          struct strv *changes, struct diags *d)
 {
@@ -52,6 +78,8 @@ static int glibc_changes(const struct policy *p, const struct library_traits *t,
         struct strv updates = { 0 };
         char *merged;
         int r = 0;
+
+        glibc_threshold_warnings(p, d);
 
         for (size_t i = 0; r == 0 && i < sizeof(glibc_knobs) / sizeof(glibc_knobs[0]); i++) {
                 const struct glibc_knob *g = &glibc_knobs[i];

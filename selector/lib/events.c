@@ -55,6 +55,38 @@ static size_t escape_into(char *out, const char *s)
         return n;
 }
 
+static void write_all(int fd, const char *p, size_t n)
+{
+        for (size_t done = 0; done < n;) {
+                ssize_t w = write(fd, p + done, n - done);
+
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        break;
+                done += (size_t)w;
+        }
+}
+
+/* Out of memory: the line all the same, in pieces from the stack. */
+static void print_in_pieces(int fd, const char *level, const char *msg)
+{
+        char piece[1024];
+        size_t n = (size_t)snprintf(piece, sizeof(piece), "allocsel: %s", level);
+
+        for (const char *c = msg; *c; c++) {
+                char one[2] = { *c, '\0' };
+
+                if (n + 4 > sizeof(piece)) {
+                        write_all(fd, piece, n);
+                        n = 0;
+                }
+                n += escape_into(piece + n, one);
+        }
+        piece[n++] = '\n';
+        write_all(fd, piece, n);
+}
+
 void event_print(const struct event *ev, int fd)
 {
         const char *msg = event_get(ev, "MESSAGE"), *prio = event_get(ev, "PRIORITY");
@@ -66,21 +98,13 @@ void event_print(const struct event *ev, int fd)
         /* one write, so that the line is not interleaved with the program's */
         line = malloc(head + 4 * strlen(msg) + 2);
         if (!line) {
-                dprintf(fd, "allocsel: %s(out of memory)\n", level);
+                print_in_pieces(fd, level, msg);
                 return;
         }
         n = (size_t)sprintf(line, "allocsel: %s", level);
         n += escape_into(line + n, msg);
         line[n++] = '\n';
-        for (size_t done = 0; done < n;) {
-                ssize_t w = write(fd, line + done, n - done);
-
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w <= 0)
-                        break;
-                done += (size_t)w;
-        }
+        write_all(fd, line, n);
         free(line);
 }
 

@@ -17,12 +17,13 @@
  *           popen() call its internal __execve, which no interposer sees,
  *           so they are implemented here over posix_spawn, as glibc does.
  *
- * The exec functions run in vfork children, which share the parent's memory:
- * nothing here allocates on that path. The cleaned environment is built on
- * the stack from what the constructor decoded, and the real functions were
- * looked up in the constructor (and the library is linked -z now: no lazy
- * binding either). Without a valid ALLOCSEL_CHILDREN everything passes
- * straight through. */
+ * The exec functions run in vfork children, which share the parent's memory
+ * and run on its thread's stack: nothing here calls malloc on that path. The
+ * cleaned environment is built from what the constructor decoded, on the
+ * stack when it is small, else in the thread's scratch mapping (see
+ * scratch_get); the real functions were looked up in the constructor (and
+ * the library is linked -z now: no lazy binding either). Without a valid
+ * ALLOCSEL_CHILDREN everything passes straight through. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,9 +44,9 @@
 #include "children_env.h"
 
 #define EXPORT __attribute__((visibility("default")))
-/* Beyond these the environment is passed on as it is (no stack is that big). */
-#define MAX_ENTRIES 32768
-#define MAX_PRELOAD ((size_t)128 * 1024)
+/* What a cleaned environment may take of the caller's stack: a thread's can
+ * be 16 KiB (PTHREAD_STACK_MIN), a vfork child runs on its parent's. */
+#define STACK_BUDGET 1024
 #define SHELL "/bin/sh"
 
 extern char **environ;
@@ -92,12 +94,36 @@ static void resolve(void)
         real.pclose = (pclose_fn)(uintptr_t)next("pclose");
 }
 
+/* A thread's scratch mapping for cleaned environments over STACK_BUDGET:
+ * mapped at the first, grown as needed, kept for the next (an exec that
+ * works never comes back to free it: in a vfork child, the mapping it used
+ * stays the parent thread's, to be used again) and unmapped when the thread
+ * ends. */
+struct scratch {
+        char *p;
+        size_t size;
+        pid_t busy;     /* the process using it, or 0: see scratch_get */
+};
+
+static __thread struct scratch scratch __attribute__((tls_model("initial-exec")));
+static pthread_key_t scratch_key;
+static bool scratch_key_made;
+
+static void scratch_unmap(void *unused)
+{
+        (void)unused;
+        if (scratch.p)
+                munmap(scratch.p, scratch.size);
+        scratch = (struct scratch){ 0 };
+}
+
 __attribute__((constructor)) static void children_init(void)
 {
         const char *value = getenv(CHILDREN_VAR);
 
         resolve();
         active = value && children_spec_parse(value, environ, &spec) == 0;
+        scratch_key_made = active && pthread_key_create(&scratch_key, scratch_unmap) == 0;
 }
 
 /* Called before this library's constructor (from another one's): look up now. */
@@ -141,20 +167,69 @@ static int call_real(const struct call *c, char *const *envp)
         }
 }
 
-/* The call with allocsel's changes undone in envp: on this stack only. */
+/* size bytes of the thread's scratch, marked in use; *ret_own when it was
+ * in use already (a signal handler's exec interrupting one): a mapping of
+ * its own then, for the caller to unmap. NULL when none can be mapped.
+ * "In use" names the process: a vfork child that marked it and exec'd
+ * leaves the parent's thread a mark of another process, i.e. free. */
+static char *scratch_get(size_t size, bool *ret_own)
+{
+        size_t page = (size_t)getpagesize(), want = (size + page - 1) / page * page;
+        pid_t self = (pid_t)syscall(SYS_getpid);
+        char *p;
+
+        *ret_own = scratch.busy == self;
+        if (!*ret_own && scratch.size >= size) {
+                scratch.busy = self;
+                return scratch.p;
+        }
+        p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+                return NULL;
+        if (*ret_own)
+                return p;
+        if (scratch.p)
+                munmap(scratch.p, scratch.size);
+        else if (scratch_key_made)
+                /* unmapped when the thread ends; in a vfork child, the
+                 * parent's thread is the one marked (keys below 32 need no
+                 * allocation: this library's is made early) */
+                pthread_setspecific(scratch_key, &scratch);
+        scratch = (struct scratch){ p, want, self };
+        return p;
+}
+
+/* The call with allocsel's changes undone in envp. */
 static int call_clean(const struct call *c, char *const *envp)
 {
-        size_t n, preload = children_preload_len(envp, &n);
+        size_t n, preload = children_preload_len(envp, &n), array, size;
+        bool own;
+        char *mem;
+        int r, e;
 
-        if (!active || !envp || n >= MAX_ENTRIES || preload >= MAX_PRELOAD)
+        if (!active || !envp || n >= (SIZE_MAX - preload - 1) / sizeof(char *) - 1)
                 return call_real(c, envp);
-        {
+        array = (n + 1) * sizeof(char *);
+        size = array + preload + 1;
+        if (size <= STACK_BUDGET) {
                 char *out[n + 1];
                 char buf[preload + 1];
 
                 children_clean(&spec, envp, out, buf, sizeof(buf));
                 return call_real(c, out);
         }
+        mem = scratch_get(size, &own);
+        if (!mem)
+                return call_real(c, envp); /* no memory to clean it in: as it is */
+        children_clean(&spec, envp, (char **)mem, mem + array, preload + 1);
+        r = call_real(c, (char *const *)mem);
+        e = errno;
+        if (own)
+                munmap(mem, size);
+        else
+                scratch.busy = 0;
+        errno = e;
+        return r;
 }
 
 /* An exec in the service's own process keeps the allocator. */
@@ -386,17 +461,26 @@ struct piped {
 static pthread_mutex_t piped_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct piped *piped_list;
 
+/* As glibc reads popen's mode: 'r', 'w' and 'e' in any order and number,
+ * exactly one of 'r' and 'w' ("er", "rer", "we" are valid). */
 static int popen_mode(const char *mode, bool *reading, bool *cloexec)
 {
-        if (mode[0] != 'r' && mode[0] != 'w')
-                return -EINVAL;
-        *reading = mode[0] == 'r';
+        bool r = false, w = false;
+
         *cloexec = false;
-        for (const char *m = mode + 1; *m; m++) {
-                if (*m != 'e')
+        for (const char *m = mode; *m; m++) {
+                if (*m == 'r')
+                        r = true;
+                else if (*m == 'w')
+                        w = true;
+                else if (*m == 'e')
+                        *cloexec = true;
+                else
                         return -EINVAL;
-                *cloexec = true;
         }
+        if (r == w)
+                return -EINVAL;
+        *reading = r;
         return 0;
 }
 

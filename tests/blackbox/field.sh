@@ -54,6 +54,49 @@ EOF2
         svc kids "$spawner" popen-r exit 5
         expect_eq "clean: pclose() returns the command's wait status" 1280 "$(value status)"
 
+        echo "# children = \"clean\": popen's modes as glibc reads them (issue 22 item 5)"
+        run_capture "$spawner" popen-modes x
+        local glibc_modes
+        glibc_modes=$(grep '^popen\.' <<<"$out")
+        expect_has "glibc takes \"er\" (the test's own premise)" "popen.er=ok cloexec=1" "$glibc_modes"
+        svc kids "$spawner" popen-modes x
+        expect_eq "clean: popen takes the modes glibc takes, refuses the others, with the same close-on-exec" \
+                "$glibc_modes" "$(grep '^popen\.' <<<"$out")"
+
+        echo "# children = \"clean\" on small thread stacks (issue 22 item 4)"
+        local vars stack count times
+        for stack_count in 16384:1500 65536:10000; do
+                stack=${stack_count%:*} count=${stack_count#*:}
+                vars=$(for i in $(seq "$count"); do printf 'V%05d=x ' "$i"; done)
+                for mode in thread-posix_spawn thread-vfork-execve; do
+                        # shellcheck disable=SC2086 # the variables are words
+                        run_capture env $vars SPAWNER_STACK="$stack" "$spawner" "$mode" "$probe" ALLOCSEL_SERVICE
+                        expect_eq "without allocsel: $mode from a $((stack / 1024)) KiB thread, $count variables" \
+                                "0 0" "$rc $(value status)"
+                        # shellcheck disable=SC2086
+                        run_capture env $vars SPAWNER_STACK="$stack" LD_PRELOAD="$keep" "$allocsel" --policy-dir "$pd" \
+                                --config "$work/none.conf" --no-monitor kids "$spawner" "$mode" "$probe" ALLOCSEL_SERVICE V00001
+                        expect_eq "clean: the same works, the child's environment cleaned" "0 0 (unset) x" \
+                                "$rc $(value status) $(value env.ALLOCSEL_SERVICE) $(value env.V00001)"
+                done
+        done
+        # an exec that works never returns to free what it used (in a vfork
+        # child, the parent's memory), and threads end
+        vars=$(for i in $(seq 1500); do printf 'V%05d=x ' "$i"; done)
+        for mode in thread-posix_spawn thread-vfork-execve; do
+                for times in 200:1 1:200; do
+                        # shellcheck disable=SC2086
+                        run_capture env $vars SPAWNER_STACK=16384 SPAWNER_TIMES="${times%:*}" SPAWNER_THREADS="${times#*:}" \
+                                LD_PRELOAD="$keep" "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --no-monitor \
+                                kids "$spawner" "$mode" /bin/true
+                        count="200 ${mode#thread-} with 1,500 variables from $([ "${times#*:}" = 1 ] && echo one thread || echo 200 threads)"
+                        [ "$rc $(value status)" = "0 0" ] && [ -n "$(value vm_growth_kb)" ] && [ "$(value vm_growth_kb)" -lt 256 ] &&
+                                pass "clean: $count: the service grows by $(value vm_growth_kb) KiB" ||
+                                fail "clean: $count: each works, the service does not grow" \
+                                        "rc=$rc status=$(value status) growth=$(value vm_growth_kb) KiB $err"
+                done
+        done
+
         echo "# children = \"clean\": /usr/bin/python3 as the service"
         cat > "$work/kids.py" <<'EOF2'
 import os, subprocess, sys

@@ -178,9 +178,18 @@ run_capture "$allocsel" --policy-dir "$work/etc" --policy-dir "$work/usr" --expl
 expect_has "a link to /dev/null masks the file below (default.conf still applies)" '"allocator":"jemalloc"' "$out"
 expect_not_has "masked file is not read" "usr/masked.conf" "$out"
 mkdir -m 755 "$work/nothing-here"
-run_capture "$allocsel" --policy-dir "$work/nothing-here" nopolicy "$probe" ALLOCSEL_ALLOCATOR LD_PRELOAD
-expect_eq "no policy at all: glibc" "glibc (unset)" "$(value env.ALLOCSEL_ALLOCATOR) $(value env.LD_PRELOAD)"
-expect_has "no policy at all: still logged" "nopolicy: started" "$err"
+# (an allocator's name that ld.so cannot load: a real one would be preloaded
+# into allocsel itself, which the sanitizer build does not take)
+run_capture env LD_PRELOAD=/nonexistent/libjemalloc.so.2 MALLOC_CONF=narenas:2 "$allocsel" --policy-dir "$work/nothing-here" \
+        nopolicy "$probe" ALLOCSEL_ALLOCATOR ALLOCSEL_SERVICE LD_PRELOAD MALLOC_CONF
+expect_eq "no policy at all: environment untouched, the caller's allocator kept, no ALLOCSEL_* (issue 22 item 6)" \
+        "0 /nonexistent/libjemalloc.so.2 narenas:2 (unset) (unset)" \
+        "$rc $(value env.LD_PRELOAD) $(value env.MALLOC_CONF) $(value env.ALLOCSEL_ALLOCATOR) $(value env.ALLOCSEL_SERVICE)"
+expect_has "no policy at all: still logged, saying so" "nopolicy: started $probe, no policy file: environment untouched" "$err"
+run_capture env LD_PRELOAD=/nonexistent/libjemalloc.so.2 "$allocsel" --policy-dir "$work/nothing-here" --allocator glibc \
+        nopolicy "$probe" ALLOCSEL_ALLOCATOR LD_PRELOAD
+expect_eq "no policy but --allocator: the allocator asked for" "glibc (unset)" \
+        "$(value env.ALLOCSEL_ALLOCATOR) $(value env.LD_PRELOAD)"
 
 echo "# custom allocators from allocsel.conf"
 cat > "$work/allocsel.conf" <<EOF2
@@ -420,6 +429,23 @@ install -m 644 "$top"/conf/*.conf "$examples/"
 run_capture "$allocsel" --policy-dir "$examples" --check
 expect_eq "every policy in conf/ passes --check" 0 "$rc"
 [ "$rc" = 0 ] || echo "$err"
+expect_not_has "...none sets one glibc threshold without the other (issue 22 item 18)" "threshold" "$err"
+# 2,000 malloc/free of 256 KiB: with glibc's dynamic mmap threshold on, the
+# freed block is reused; with it off (trim_threshold alone), each is an
+# mmap, faulted in again (at least one fault each; 64 without huge pages)
+printf 'allocator = "glibc";\nglibc = { arena_max = 2; trim_threshold = "128K"; };\n' > "$examples/trim-only.conf"
+run_capture "$allocsel" --policy-dir "$examples" --no-monitor trim-only "$build/tests/churn" 256 2000
+faults=$(value minor_faults)
+[ -n "$faults" ] && [ "$faults" -ge 2000 ] && pass "trim_threshold alone: $faults page faults for 2,000 blocks of 256 KiB" ||
+        fail "trim_threshold alone: a page fault or more per block (the premise of the next check)" "rc=$rc faults=${faults:-?} $err"
+run_capture "$allocsel" --policy-dir "$examples" --check trim-only
+expect_has "...which --check warns about, saying what it costs" \
+        "trim-only.conf:2: glibc.trim_threshold without glibc.mmap_threshold: setting it turns off glibc's dynamic mmap threshold" "$err"
+rm "$examples/trim-only.conf"
+run_capture "$allocsel" --policy-dir "$examples" --no-monitor glibc "$build/tests/churn" 256 2000
+faults=$(value minor_faults)
+[ -n "$faults" ] && [ "$faults" -lt 2000 ] && pass "conf/glibc.conf: $faults page faults for 2,000 blocks of 256 KiB" ||
+        fail "conf/glibc.conf: fewer page faults than blocks of 256 KiB (the dynamic mmap threshold on)" "rc=$rc faults=${faults:-?} $err"
 run_capture "$allocsel" --policy-dir "$examples" python-service "$probe" PYTHONMALLOC
 expect_eq "conf/python-service.conf: jemalloc serves malloc" "$jemalloc" "$(value malloc_from)"
 expect_eq "conf/python-service.conf: PYTHONMALLOC" malloc "$(value env.PYTHONMALLOC)"
@@ -446,6 +472,13 @@ expect_has "--explain says when the allocator is the default" "allocator:  glibc
 run --list --json
 python3 -c 'import json,sys; d={a["name"]:a for a in json.loads(sys.stdin.read())}; assert d["jemalloc"]["found"] and d["jemalloc"]["version"]=="5.3.0" and d["tcmalloc"]["version"]=="2.10", d' <<<"$out" \
         && pass "--list --json finds each allocator with its version" || fail "--list --json" "$out"
+echo "# an answer that cannot be written is an error (issue 22 item 16)"
+for mode in --list "--list --json" "--check je" "--explain je" "--explain je --json" --version; do
+        # shellcheck disable=SC2086 # the mode is words
+        "$allocsel" --policy-dir "$pd" --config "$work/none.conf" $mode >/dev/full 2>"$work/full.err"
+        expect_eq "$mode >/dev/full: exit 1" 1 "$?"
+        expect_has "...saying why" "allocsel: cannot write to standard output: No space left on device" "$(cat "$work/full.err")"
+done
 
 echo "# a real Python program under jemalloc"
 if [ -x /usr/bin/python3 ]; then
@@ -471,6 +504,8 @@ release_tests
 field_tests
 . "$here/library.sh"
 library_tests
+. "$here/faults.sh"
+faults_tests
 
 echo "# valgrind: the launcher itself is clean on every path"
 if [ -z "${SANITIZED:-}" ] && command -v valgrind >/dev/null; then

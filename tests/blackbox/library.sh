@@ -187,6 +187,70 @@ exec_by_path_tests() {
         rm "$t/script.py" "$t/pd/je.conf"
 }
 
+# PROGRAM found as execvp and env(1) find it (issue 22 item 15).
+find_like_execvp_tests() {
+        local t=$1
+        echo "# PROGRAM is found as execvp and env(1) find it, and exec'd as systemd does (issue 22 item 15)"
+        mkdir -m 755 "$t/bin"
+        printf '#!/bin/sh\necho "ran $0"\n' > "$t/bin/allocsel-tool"; chmod 755 "$t/bin/allocsel-tool"
+        for path in ":/usr/bin:/bin" "/usr/bin:/bin:" "/usr/bin::/bin"; do
+                run_capture bash -c 'cd "$1" && shift && exec "$@"' _ "$t/bin" env PATH="$path" \
+                        "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" --no-monitor svc allocsel-tool
+                expect_eq "PATH=$path: the empty element is the current directory" "0 ran allocsel-tool" "$rc $out"
+        done
+        run_capture bash -c 'cd "$1" && shift && exec "$@"' _ "$t/bin" env PATH="$path" allocsel-tool
+        expect_eq "...as env(1) has it" "ran allocsel-tool" "$out"
+        # the one difference, on purpose (README): execve, as systemd runs
+        # ExecStart=, with no /bin/sh for a file the kernel cannot run
+        printf 'echo "no #! line, run by $0"\n' > "$t/bin/no-shebang"; chmod 755 "$t/bin/no-shebang"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" --no-monitor svc "$t/bin/no-shebang"
+        expect_eq "a file without #! is not handed to /bin/sh: 126" 126 "$rc"
+        expect_has "...saying why" "cannot run $t/bin/no-shebang: Exec format error" "$err"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" --no-monitor svc /etc/passwd/x
+        expect_eq "a path through a file: ENOTDIR is 126, as env(1) exits" 126 "$rc"
+        expect_has "...saying why" "/etc/passwd/x: Not a directory" "$err"
+        rm -r "$t/bin"
+}
+
+# Set-ID, capabilities and reading the program, for every preload
+# (issue 22 items 8 and 14).
+program_obstacle_tests() {
+        local t=$1 nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+        echo "# programs the preloads cannot reach, whatever is preloaded (issue 22 items 8, 14)"
+        printf 'allocator = "jemalloc";\n' > "$t/pd/je.conf"
+        printf 'allocator = "glibc";\nrelease = { enabled = true; };\n' > "$t/pd/rel.conf"
+        printf 'allocator = "glibc";\nchildren = "clean";\n' > "$t/pd/kids.conf"
+        chmod 644 "$t"/pd/*.conf
+        for svc in rel kids; do
+                run_capture "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" --no-monitor $svc \
+                        "$build/tests/static-true"
+                expect_has "glibc + $svc: a static program is checked too" \
+                        "$svc: not preloading $build/liballocsel-" "$err"
+                expect_has "...saying why" "static-true is a static executable" "$err"
+        done
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" --no-monitor rel \
+                "$build/tests/links-jemalloc"
+        expect_not_has "glibc + release: a program linking jemalloc is no obstacle to the helper" "not preloading" "$err"
+        if [ "$is_root" = yes ] && command -v setpriv >/dev/null; then
+                cp "$probe" "$t/probe-4711"; chmod 4711 "$t/probe-4711"
+                run_capture $nobody "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" --no-monitor je "$t/probe-4711"
+                expect_has "set-user-ID, unreadable (4711): seen by its mode, not by reading it" \
+                        "je: not preloading $jemalloc, environment untouched: $t/probe-4711 is set-user-ID" "$err"
+                expect_not_has "...never logged as started with jemalloc" "je: started" "$err"
+                cp "$probe" "$t/probe-711"; chmod 711 "$t/probe-711"
+                run_capture $nobody "$allocsel" --policy-dir "$t/pd" --config "$work/none.conf" --no-monitor je "$t/probe-711" \
+                        ALLOCSEL_SERVICE
+                expect_has "unreadable (711): it cannot be told, so no preload" \
+                        "$t/probe-711 cannot be inspected (Permission denied)" "$err"
+                expect_eq "...and it runs untouched" "0 (unset) /lib/x86_64-linux-gnu/libc.so.6" \
+                        "$rc $(value env.ALLOCSEL_SERVICE) $(value malloc_from | sed 's#^/usr/lib#/lib#')"
+                rm "$t/probe-4711" "$t/probe-711"
+        else
+                skip "unreadable set-ID program" "needs root and setpriv to become nobody"
+        fi
+        rm "$t"/pd/*.conf
+}
+
 library_tests() {
         local t="$work/library"
         mkdir -m 755 "$t" "$t/pd"
@@ -196,5 +260,7 @@ library_tests() {
         truncation_tests "$t"
         one_open_tests "$t"
         exec_by_path_tests "$t"
+        find_like_execvp_tests "$t"
+        program_obstacle_tests "$t"
         rm -r "$t"
 }

@@ -268,6 +268,24 @@ policy_global_tests() {
         run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/typo.conf" --check fine
         expect_eq "allocsel.conf's on_error is checked" 1 "$rc"
         expect_has "...with a hint" "typo.conf:1: on_error: \"fial\" is not one of fallback|fail (did you mean \"fail\"?)" "$err"
+
+        echo "# allocsel.conf: a wrong value is an error and is not used (issue 22 items 9, 10)"
+        mkdir -m 755 "$t/rel"
+        cp "$jemalloc" "$t/rel/libjemalloc.so.2"
+        printf 'library_dirs = [ "rel" ];\n' > "$t/relative.conf"
+        printf 'allocators = { myje = { library = "%s"; family = 1; }; };\n' "$jemalloc" > "$t/family.conf"
+        printf 'allocator = "myje";\njemalloc = { narenas = 2; };\n' > "$t/pd/myje.conf"
+        chmod 644 "$t"/*.conf "$t/pd/myje.conf"
+        run_capture bash -c 'cd "$1" && shift && exec "$@"' _ "$t" "$allocsel" --config "$t/relative.conf" --list
+        expect_eq "a relative library_dirs entry: --list exits 1" 1 "$rc"
+        expect_has "...naming it" "relative.conf:1: library_dirs: entry 1, \"rel\" is not an absolute path" "$err"
+        expect_has "...and does not search it" "jemalloc           5.3.0     $jemalloc" "$out"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/family.conf" --check myje
+        expect_eq "a custom allocator's family = 1: --check fails" 1 "$rc"
+        expect_has "...naming the key and its type" "family.conf:1: allocators.myje.family: expected a string, got an integer" "$err"
+        run_capture "$allocsel" --policy-dir "$t/pd" --config "$t/family.conf" myje "$probe" ALLOCSEL_ALLOCATOR
+        expect_eq "...and the service falls back, its jemalloc section never silently dropped" "(unset)" \
+                "$(value env.ALLOCSEL_ALLOCATOR)"
         rm -r "$t"
 }
 

@@ -2,6 +2,7 @@
  * order, comments, ignored sections or caller's environment; different when
  * what reaches the program differs. */
 #include "testdiag.h"
+#include "testfiles.h"
 #include "plan.h"
 #include "policy_digest.h"
 
@@ -31,25 +32,14 @@ static void digest_of(const char *text, char *const *envp, char out[POLICY_DIGES
  * installed. */
 static int setup(void **state)
 {
-        static const char *const sonames[] = { "libjemalloc.so.2", "libtcmalloc.so.4" };
-        char *fake, *libdir, *conf;
+        char *libdir, *conf;
 
         (void)state;
         policy_dir = tmpdir_new();
-        assert_true(asprintf(&libdir, "%s/lib", policy_dir) > 0);
-        assert_int_equal(mkdir(libdir, 0755), 0);
-        assert_true(asprintf(&fake, "%s/libfake-alloc.so", self_dir()) > 0);
-        for (size_t i = 0; i < sizeof(sonames) / sizeof(*sonames); i++) {
-                char *link;
-
-                assert_true(asprintf(&link, "%s/%s", libdir, sonames[i]) > 0);
-                assert_int_equal(symlink(fake, link), 0);
-                free(link);
-        }
+        libdir = fake_library_dir(policy_dir);
         assert_true(asprintf(&conf, "library_dirs = [ \"%s\" ];\n", libdir) > 0);
         global_conf = write_file(policy_dir, "allocsel.conf", conf);
         free(conf);
-        free(fake);
         free(libdir);
         return 0;
 }

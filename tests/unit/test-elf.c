@@ -109,6 +109,40 @@ static void test_program_find(void **state)
         tmpdir_free(dir);
 }
 
+/* As execvp (and so env(1)) finds a program (issue 22 item 15). */
+static void test_program_find_like_execvp(void **state)
+{
+        char *dir = tmpdir_new(), *tool, *found = NULL, *path_env, loop[PATH_MAX], cwd[PATH_MAX];
+
+        (void)state;
+        assert_non_null(getcwd(cwd, sizeof(cwd)));
+        tool = write_bytes(dir, "allocsel-test-tool", "#!/bin/sh\n", 10, 0755);
+        assert_int_equal(chdir(dir), 0);
+        /* an empty element is the current directory, wherever it stands */
+        for (size_t i = 0; i < 4; i++) {
+                static const char *const paths[] = { ":/bin", "/nonexistent:", "/nonexistent::/bin", "" };
+
+                assert_int_equal(program_find("allocsel-test-tool", paths[i], &found), 0);
+                assert_string_equal(found, "allocsel-test-tool");
+                free(found);
+        }
+        assert_int_equal(chdir(cwd), 0);
+        /* PATH unset: execvp's own default, /bin:/usr/bin */
+        assert_int_equal(program_find("true", NULL, &found), 0);
+        assert_string_equal(found, "/bin/true");
+        free(found);
+        /* a name with a '/': execve's error as it is (env(1) exits 126 on ENOTDIR) */
+        assert_int_equal(program_find("/etc/passwd/x", NULL, &found), -ENOTDIR);
+        /* an error other than "not here" ends the search, as in execvp */
+        snprintf(loop, sizeof(loop), "%s/loop", dir);
+        assert_int_equal(symlink(loop, loop), 0);
+        assert_true(asprintf(&path_env, "%s:/bin", loop) > 0);
+        assert_int_equal(program_find("true", path_env, &found), -ELOOP);
+        free(path_env);
+        free(tool);
+        tmpdir_free(dir);
+}
+
 static void on_alarm(int sig)
 {
         (void)sig;
@@ -122,25 +156,33 @@ static void test_preload_obstacles(void **state)
 
         (void)state;
         assert_int_equal(catalog_init(&cat), 0);
-        assert_int_equal(program_preload_obstacle("/bin/true", &cat, &why), 0);
+        assert_int_equal(program_preload_obstacle("/bin/true", &cat, true, &why), 0);
         assert_null(why);
 
         snprintf(script, sizeof(script), "#!%s/static-true -x\n", self_dir());
         p = write_bytes(dir, "script", script, strlen(script), 0755);
-        assert_int_equal(program_preload_obstacle(p, &cat, &why), 1);
+        assert_int_equal(program_preload_obstacle(p, &cat, true, &why), 1);
         assert_non_null(strstr(why, "static-true is a static executable"));
         free(why);
         free(p);
 
         p = write_bytes(dir, "suid", "#!/bin/true\n", 12, 04755);
-        assert_int_equal(program_preload_obstacle(p, &cat, &why), 1);
+        assert_int_equal(program_preload_obstacle(p, &cat, true, &why), 1);
         assert_non_null(strstr(why, "is set-user-ID"));
         free(why);
         free(p);
 
         snprintf(script, sizeof(script), "%s/links-jemalloc", self_dir());
-        assert_int_equal(program_preload_obstacle(script, &cat, &why), 1);
+        assert_int_equal(program_preload_obstacle(script, &cat, true, &why), 1);
         assert_non_null(strstr(why, "already links libjemalloc.so.2"));
+        free(why);
+        /* the helpers alone (glibc with release or children) do not mind it */
+        assert_int_equal(program_preload_obstacle(script, &cat, false, &why), 0);
+        assert_null(why);
+        /* ...but ld.so's absence, and set-ID, they do (issue 22 item 14) */
+        snprintf(script, sizeof(script), "%s/static-true", self_dir());
+        assert_int_equal(program_preload_obstacle(script, &cat, false, &why), 1);
+        assert_non_null(strstr(why, "is a static executable"));
         free(why);
 
         /* a #! interpreter that is a FIFO is refused, not opened */
@@ -150,14 +192,14 @@ static void test_preload_obstacles(void **state)
         p = write_bytes(dir, "fifo-script", script, strlen(script), 0755);
         signal(SIGALRM, on_alarm);
         alarm(10);
-        assert_int_equal(program_preload_obstacle(p, &cat, &why), 1);
+        assert_int_equal(program_preload_obstacle(p, &cat, true, &why), 1);
         alarm(0);
         assert_non_null(strstr(why, "fifo is not a regular file"));
         free(why);
         free(p);
 
         p = elf32_library(dir);
-        assert_int_equal(program_preload_obstacle(p, &cat, &why), 1);
+        assert_int_equal(program_preload_obstacle(p, &cat, true, &why), 1);
         assert_non_null(strstr(why, "another ELF class or machine"));
         free(why);
         free(p);
@@ -173,6 +215,7 @@ int main(void)
                 cmocka_unit_test(test_not_elf_and_truncated),
                 cmocka_unit_test(test_exports),
                 cmocka_unit_test(test_program_find),
+                cmocka_unit_test(test_program_find_like_execvp),
                 cmocka_unit_test(test_preload_obstacles),
         };
 

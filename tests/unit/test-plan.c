@@ -11,12 +11,8 @@
 #include <dirent.h>
 #include <errno.h>
 
-#include "testutil.h"
+#include "testfiles.h"
 #include "plan.h"
-
-static const char *const sonames[] = {
-        "libjemalloc.so.2", "libtcmalloc.so.4", "libtcmalloc_minimal.so.4", "libmimalloc.so.2",
-};
 
 struct regress {
         char *fixtures;         /* tests/fixtures/policies */
@@ -29,7 +25,7 @@ static int setup(void **state)
 {
         struct regress *r = calloc(1, sizeof(*r));
         const char *env = getenv("ALLOCSEL_FIXTURES");
-        char *fake, *conf;
+        char *conf;
 
         assert_non_null(r);
         if (env)
@@ -37,20 +33,10 @@ static int setup(void **state)
         else
                 assert_true(asprintf(&r->fixtures, "%s/../../tests/fixtures/policies", self_dir()) > 0);
         r->tmp = tmpdir_new();
-        assert_true(asprintf(&r->libdir, "%s/lib", r->tmp) > 0);
-        assert_int_equal(mkdir(r->libdir, 0755), 0);
-        assert_true(asprintf(&fake, "%s/libfake-alloc.so", self_dir()) > 0);
-        for (size_t i = 0; i < sizeof(sonames) / sizeof(sonames[0]); i++) {
-                char *link;
-
-                assert_true(asprintf(&link, "%s/%s", r->libdir, sonames[i]) > 0);
-                assert_int_equal(symlink(fake, link), 0);
-                free(link);
-        }
+        r->libdir = fake_library_dir(r->tmp);
         assert_true(asprintf(&conf, "library_dirs = [ \"%s\" ];\n", r->libdir) > 0);
         r->global_conf = write_file(r->tmp, "allocsel.conf", conf);
         free(conf);
-        free(fake);
         *state = r;
         return 0;
 }

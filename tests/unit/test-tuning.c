@@ -73,6 +73,50 @@ static void test_glibc_tunables_merged(void **state)
                                               "glibc.malloc.tcache_count=0");
 }
 
+/* glibc's dynamic mmap threshold ends when any threshold is set: one
+ * without the other is a warning saying what it costs (issue 22 item 18). */
+static void thresholds(struct fixture *f, long long trim, long long pad, long long mmap_threshold)
+{
+        char *envp[] = { NULL };
+
+        policy_free(&f->p);
+        diags_free(&f->d);
+        strv_free(&f->changes);
+        snprintf(f->t.version, sizeof(f->t.version), "2.36");
+        if (trim >= 0)
+                set_int(&f->p, K_GLIBC_TRIM_THRESHOLD, trim);
+        if (pad >= 0)
+                set_int(&f->p, K_GLIBC_TOP_PAD, pad);
+        if (mmap_threshold >= 0)
+                set_int(&f->p, K_GLIBC_MMAP_THRESHOLD, mmap_threshold);
+        run_tuning(f, "glibc", envp);
+}
+
+static void test_glibc_threshold_pairs(void **state)
+{
+        struct fixture *f = *state;
+
+        thresholds(f, 131072, -1, -1);
+        assert_int_equal(diags_count(&f->d, DIAG_WARNING), 1);
+        assert_true(diags_contain(&f->d, "t.conf:1: glibc.trim_threshold without glibc.mmap_threshold: setting it "
+                                         "turns off glibc's dynamic mmap threshold, so every allocation over 128 KiB "
+                                         "becomes an mmap and munmap of its own"));
+        thresholds(f, -1, 0, -1);
+        assert_true(diags_contain(&f->d, "glibc.top_pad without glibc.mmap_threshold"));
+        thresholds(f, -1, -1, 1048576);
+        assert_int_equal(diags_count(&f->d, DIAG_WARNING), 1);
+        assert_true(diags_contain(&f->d, "glibc.mmap_threshold without glibc.trim_threshold: trim_threshold stays "
+                                         "at 128 KiB"));
+        assert_true(diags_contain(&f->d, "set trim_threshold to 2097152 or more"));
+        /* both, or a threshold too low for the default trim to matter: nothing to say */
+        thresholds(f, 2097152, 0, 1048576);
+        assert_int_equal(f->d.n, 0);
+        thresholds(f, -1, -1, 65536);
+        assert_int_equal(f->d.n, 0);
+        thresholds(f, -1, -1, -1);
+        assert_int_equal(f->d.n, 0);
+}
+
 static void test_glibc_mxfast_since_2_31(void **state)
 {
         struct fixture *f = *state;
@@ -232,6 +276,7 @@ int main(void)
                 cmocka_unit_test(test_glibc_tunables_version),
                 cmocka_unit_test_setup_teardown(test_glibc_tunables_merged, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_glibc_mxfast_since_2_31, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_glibc_threshold_pairs, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_glibc_legacy_variables, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_glibc_hugetlb_since_2_35, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_huge_page_keys, setup, teardown),

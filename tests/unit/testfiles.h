@@ -48,6 +48,29 @@ static inline char *test_library(const char *name)
         return p;
 }
 
+/* DIR/lib, with libfake-alloc.so under each of the sonames allocsel looks
+ * for (the packages' builds run the unit tests without any allocator
+ * installed); caller frees. */
+static inline char *fake_library_dir(const char *dir)
+{
+        static const char *const sonames[] = {
+                "libjemalloc.so.2", "libtcmalloc.so.4", "libtcmalloc_minimal.so.4", "libmimalloc.so.2",
+        };
+        char *libdir, *fake = test_library("libfake-alloc.so");
+
+        assert_true(asprintf(&libdir, "%s/lib", dir) > 0);
+        assert_int_equal(mkdir(libdir, 0755), 0);
+        for (size_t i = 0; i < sizeof(sonames) / sizeof(sonames[0]); i++) {
+                char *link;
+
+                assert_true(asprintf(&link, "%s/%s", libdir, sonames[i]) > 0);
+                assert_int_equal(symlink(fake, link), 0);
+                free(link);
+        }
+        free(fake);
+        return libdir;
+}
+
 /* It exports malloc, free and mallctl, and has a jemalloc version string. */
 static inline const char *fake_allocator(void)
 {
