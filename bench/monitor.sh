@@ -29,7 +29,7 @@ for _ in $(seq "$n"); do
 done
 watched=0
 for _ in $(seq 300); do
-        watched=$("$build/allocsel" --status | grep -c '^watched ' || true)
+        watched=$("$build/allocsel" --status --json | grep -c '"service":"watched"' || true)
         [ "$watched" -ge "$n" ] && break
         sleep 0.1
 done

@@ -252,6 +252,33 @@ except ChildProcessError:
         rm -f "$pd/$svc"*.conf
         monitor_limits
         monitor_busy_journal "$svc"
+        monitor_many "$svc"
+}
+
+# ALLOCSEL_TEST_WATCHED (default 1,000) programs watched at once: each is
+# listed, each exit is logged (bench/monitor.sh measures what they cost).
+monitor_many() {
+        local svc="$1-many" n=${ALLOCSEL_TEST_WATCHED:-1000} pids=() i listed
+        printf 'allocator = "jemalloc";\n' >"$pd/$svc.conf"
+        chmod 644 "$pd/$svc.conf"
+        for i in $(seq "$n"); do
+                "$allocsel" --policy-dir "$pd" "$svc" sleep 600 >/dev/null 2>&1 &
+                pids+=($!)
+        done
+        for _ in $(seq 300); do
+                listed=$("$allocsel" --status --json | grep -c "\"service\":\"$svc\"" || true)
+                [ "$listed" -ge "$n" ] && break
+                sleep 0.1
+        done
+        expect_eq "$n programs at once: --status lists each" "$n" "$listed"
+        kill "${pids[@]}" 2>/dev/null
+        wait "${pids[@]}" 2>/dev/null
+        record "$n" "ALLOCSEL_SERVICE=$svc" "MESSAGE_ID=$(msgid EXITED)" >/dev/null
+        expect_eq "$n programs at once: each exit is logged" "$n" \
+                "$(journalctl -o json --no-pager "ALLOCSEL_SERVICE=$svc" "MESSAGE_ID=$(msgid EXITED)" | grep -c .)"
+        run_capture "$allocsel" --status --json
+        expect_not_has "$n programs at once: none is listed after its exit" "\"service\":\"$svc\"" "$out"
+        rm -f "$pd/$svc.conf"
 }
 
 # A second monitor on a socket of its own, with small limits: a user over
