@@ -14,6 +14,10 @@ struct proc_sample {
 /* -ESRCH when the process is gone (or a zombie, which has no VmRSS). */
 int proc_read_status(pid_t pid, struct proc_sample *ret);
 
+/* VmRSS alone, from /proc/PID/statm: half the cost of status, for the
+ * monitor's routine samples. -ESRCH when gone or a zombie. */
+int proc_read_rss(pid_t pid, long *ret_kb);
+
 /* Start time (clock ticks after boot, field 22) and state letter of /proc/PID/stat. */
 int proc_read_stat(pid_t pid, unsigned long long *ret_start, char *ret_state);
 

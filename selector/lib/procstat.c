@@ -1,4 +1,4 @@
-/* Reading /proc/PID/{status,stat,maps}: small files, read whole. */
+/* Reading /proc/PID/{status,statm,stat,maps}: small files, read whole. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +51,30 @@ int proc_read_status(pid_t pid, struct proc_sample *ret)
         ret->hwm_kb = status_field(buf, "\nVmHWM:");
         ret->anon_kb = status_field(buf, "\nRssAnon:");
         return ret->rss_kb < 0 ? -ESRCH : 0;
+}
+
+int proc_read_rss(pid_t pid, long *ret_kb)
+{
+        static long page_kb;
+        char buf[256], *p;
+        long pages;
+
+        int r = read_small(pid, "statm", buf, sizeof(buf));
+
+        if (r < 0)
+                return r;
+        if (page_kb <= 0)
+                page_kb = sysconf(_SC_PAGESIZE) / 1024;
+        /* "size resident shared ...": the second number */
+        p = strchr(buf, ' ');
+        if (!p)
+                return -EBADMSG;
+        pages = strtol(p + 1, NULL, 10);
+        /* a zombie's statm is all zeros: no memory left to count */
+        if (pages <= 0)
+                return -ESRCH;
+        *ret_kb = pages * page_kb;
+        return 0;
 }
 
 /* Fields 3 (state) to 24 of /proc/PID/stat into f[3..24], state as a letter.
