@@ -274,11 +274,20 @@ for a in jemalloc:libjemalloc.so.2 tcmalloc:libtcmalloc.so.4 tcmalloc-minimal:li
         expect_eq "a program runs under ${a%%:*}" 0 "$rc"
         expect_has "... with $libdir/${a#*:} mapped in it" " $libdir/${a#*:}" "$out"
 done
-# the monitor (libexec, linked with libsystemd) logs the exit: no journal in
-# the root, so on the stderr it shares
-in_root /usr/bin/allocsel rhel-jemalloc /usr/bin/cat /dev/null 2>"$work/monitor.err"
-for _ in $(seq 100); do grep -q 'exited after' "$work/monitor.err" && break; sleep 0.05; done
-expect_has "the monitor runs in the root and logs the exit" "rhel-jemalloc: PID" "$(grep 'exited after' "$work/monitor.err")"
+# the packaged monitor (libexec, linked with the root's libsystemd), run in
+# the foreground as on a host without systemd, logs the start and the exit:
+# no journal in the root, so on its stderr
+# (the root has bash and cat only: the waiting is done from outside)
+in_root /usr/bin/bash -c 'ALLOCSEL_MONITOR_SOCKET=/var/tmp/monitor.socket exec /usr/libexec/allocsel/allocsel-monitor' \
+        2>"$root/var/tmp/monitor.err" &
+monitor=$!
+for _ in $(seq 100); do [ -S "$root/var/tmp/monitor.socket" ] && break; sleep 0.05; done
+in_root /usr/bin/bash -c 'ALLOCSEL_MONITOR_SOCKET=/var/tmp/monitor.socket exec /usr/bin/allocsel rhel-jemalloc /usr/bin/cat /dev/null'
+for _ in $(seq 100); do grep -q 'exited after' "$root/var/tmp/monitor.err" && break; sleep 0.05; done
+kill "$monitor"; wait "$monitor" 2>/dev/null
+expect_has "the monitor runs in the root and logs the exit" "rhel-jemalloc: PID" \
+        "$(grep 'exited after' "$root/var/tmp/monitor.err")"
+rm -f "$root/var/tmp/monitor.err" "$root/var/tmp/monitor.socket"
 rm -f "$root"/etc/allocsel.d/rel.conf "$root"/etc/allocsel.d/rhel-*.conf
 
 echo "# dnf remove allocsel"
