@@ -23,7 +23,8 @@ true=$(command -v true)
 . tests/lib.sh
 . tests/blackbox/journal.sh
 start_journald || true
-start_monitor
+# as allocsel-monitor.service runs it: Nice=19, so that it never preempts a service
+MONITOR_NICE=19 start_monitor
 
 compare() {
         "$build/startup" "$runs" "allocsel bench $true (monitor on)" \

@@ -53,16 +53,26 @@ int proc_read_status(pid_t pid, struct proc_sample *ret)
         return ret->rss_kb < 0 ? -ESRCH : 0;
 }
 
-int proc_read_rss(pid_t pid, long *ret_kb)
+int proc_open_statm(pid_t pid)
+{
+        char path[64];
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        return fd >= 0 ? fd : errno == ENOENT ? -ESRCH : -errno;
+}
+
+int proc_read_rss(int statm_fd, long *ret_kb)
 {
         static long page_kb;
         char buf[256], *p;
         long pages;
+        ssize_t n = pread(statm_fd, buf, sizeof(buf) - 1, 0);
 
-        int r = read_small(pid, "statm", buf, sizeof(buf));
-
-        if (r < 0)
-                return r;
+        if (n <= 0)
+                return n == 0 || errno == ESRCH ? -ESRCH : -errno;
+        buf[n] = '\0';
         if (page_kb <= 0)
                 page_kb = sysconf(_SC_PAGESIZE) / 1024;
         /* "size resident shared ...": the second number */

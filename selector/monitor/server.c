@@ -27,6 +27,8 @@
 #include "unit.h"
 
 
+#define EXEC_SETTLE_MS 20ULL
+
 /* A sender's connection until its exec (or a cancel) closes it. */
 struct conn {
         struct server *srv;
@@ -144,10 +146,12 @@ static int record_checked(const struct event *in, bool started, pid_t pid, uid_t
 
 /* The library's version, read by the monitor so that allocsel's exec path
  * never reads the library: only from a regular file anyone may read (the
- * path is the sender's word; the monitor reads as root). */
-static void add_library_version(struct event *record, const char *lib)
+ * path is the sender's word; the monitor reads as root), and once per file
+ * (the probe reads the library, which costs more than a start). */
+static void add_library_version(struct server *srv, struct event *record, const char *lib)
 {
         enum alloc_family family;
+        struct version_seen *seen = NULL;
         struct library_traits t;
         struct stat st;
         int fd;
@@ -159,12 +163,30 @@ static void add_library_version(struct event *record, const char *lib)
         fd = open(lib, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return;
-        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IROTH)) {
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IROTH)) {
+                close(fd);
+                return;
+        }
+        for (size_t i = 0; i < srv->n_versions && !seen; i++) {
+                struct version_seen *v = &srv->versions[i];
+
+                if (v->dev == st.st_dev && v->ino == st.st_ino && v->size == st.st_size &&
+                    v->mtime_ns == st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec)
+                        seen = v;
+        }
+        if (!seen) {
                 library_probe_fd(fd, NULL, family, PROBE_VERSION, &t);
-                if (t.version[0])
-                        event_add(record, "ALLOCSEL_LIBRARY_VERSION=%s", t.version);
+                seen = &srv->versions[srv->next_version];
+                srv->next_version = (srv->next_version + 1) % VERSIONS_KEPT;
+                if (srv->n_versions < VERSIONS_KEPT)
+                        srv->n_versions++;
+                *seen = (struct version_seen){ st.st_dev, st.st_ino, st.st_size,
+                                               st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec, "" };
+                snprintf(seen->version, sizeof(seen->version), "%s", t.version);
         }
         close(fd);
+        if (seen->version[0])
+                event_add(record, "ALLOCSEL_LIBRARY_VERSION=%s", seen->version);
 }
 
 /* The watch's settings from the record, in the policy's ranges. */
@@ -279,7 +301,7 @@ static void started_after_exec(struct conn *c)
                 srv->refused_bad++;
                 return;
         }
-        add_library_version(&record, event_get(&record, "ALLOCSEL_LIBRARY"));
+        add_library_version(srv, &record, event_get(&record, "ALLOCSEL_LIBRARY"));
         if (settings_of(&c->started, &s) == 0 && c->pid > 0) {
                 s.unit = c->unit;
                 s.cgroup = c->cgroup;
@@ -513,6 +535,35 @@ static int conn_read(struct conn *c)
         return r < 0 ? r : 0;
 }
 
+static int on_exec_settled(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct conn *c = userdata;
+
+        (void)usec;
+        sd_event_source_unref(s);
+        started_after_exec(c);
+        conn_free(c);
+        return 0;
+}
+
+/* The exec closed the connection: the program is starting on another CPU,
+ * and on these machines any work beside it slows its start. The record
+ * and the watch wait EXEC_SETTLE_MS; a program gone by then has its exit
+ * logged as one that ended before its first sample. */
+static void after_exec(struct conn *c)
+{
+        sd_event_source *t = NULL;
+        uint64_t now;
+
+        c->source = sd_event_source_unref(c->source);
+        if (sd_event_now(c->srv->event, CLOCK_MONOTONIC, &now) < 0 ||
+            sd_event_add_time(c->srv->event, &t, CLOCK_MONOTONIC, now + EXEC_SETTLE_MS * 1000ULL, 1000,
+                              on_exec_settled, c) < 0) {
+                started_after_exec(c);
+                conn_free(c);
+        }
+}
+
 static int on_conn(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         struct conn *c = userdata;
@@ -524,9 +575,11 @@ static int on_conn(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 r = conn_read(c);
         else if (revents & (EPOLLHUP | EPOLLERR))
                 r = -EPIPE;
-        if (r == -EPIPE && c->have_started)
-                started_after_exec(c);
-        else if (r < 0 && r != -EPIPE)
+        if (r == -EPIPE && c->have_started) {
+                after_exec(c);
+                return 0;
+        }
+        if (r < 0 && r != -EPIPE)
                 c->srv->refused_bad++;
         if (r < 0)
                 conn_free(c);

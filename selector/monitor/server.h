@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
@@ -16,6 +17,18 @@ struct uid_count {
         uid_t uid;
         size_t n;
 };
+
+/* A library's version, read once per file (the same device, inode, size
+ * and modification time): reading it costs more than a start. */
+struct version_seen {
+        dev_t dev;
+        ino_t ino;
+        off_t size;
+        long long mtime_ns;
+        char version[64];
+};
+
+#define VERSIONS_KEPT 16
 
 struct server {
         sd_event *event;
@@ -30,6 +43,8 @@ struct server {
         unsigned notice_s;              /* refusals are logged this often */
         unsigned long refused_limit, refused_bad;
         bool fdstore;                   /* systemd keeps our watches across a restart */
+        struct version_seen versions[VERSIONS_KEPT];
+        size_t n_versions, next_version;
 };
 
 /* Listens on fd (a bound, listening SOCK_SEQPACKET socket). 0 or -errno. */

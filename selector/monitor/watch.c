@@ -153,7 +153,9 @@ static void sample(struct watch *w, long long now)
                         return;
         } else {
                 s = w->last;
-                if (proc_read_rss(w->pid, &s.rss_kb) < 0)
+                if (w->statm_fd < 0)
+                        w->statm_fd = proc_open_statm(w->pid);
+                if (w->statm_fd < 0 || proc_read_rss(w->statm_fd, &s.rss_kb) < 0)
                         return;
         }
         w->last = s;
@@ -234,6 +236,9 @@ bool watch_follow(struct watch *w)
         w->pidfd = pidfd;
         w->pid = next;
         w->start_ticks = start;
+        if (w->statm_fd >= 0)
+                close(w->statm_fd);
+        w->statm_fd = -1;
         if (w->on_followed)
                 w->on_followed(w);
         return true;
@@ -354,6 +359,7 @@ int watch_new(struct watch **ret, pid_t pid, int pidfd, uid_t uid, const struct 
         }
         w->pid = w->first_pid = pid;
         w->pidfd = pidfd;
+        w->statm_fd = -1;
         w->uid = uid;
         w->settings = *s;
         for (size_t i = 0; i < sizeof(identity) / sizeof(*identity); i++) {
@@ -396,6 +402,8 @@ void watch_free(struct watch *w)
         sd_event_source_unref(w->exit_source);
         if (w->pidfd >= 0)
                 close(w->pidfd);
+        if (w->statm_fd >= 0)
+                close(w->statm_fd);
         event_free(&w->ident);
         free(w->library);
         free(w->unit);

@@ -23,6 +23,7 @@ struct watch {
         /* the program */
         pid_t pid, first_pid;           /* first_pid: the one allocsel started */
         int pidfd;                      /* -1: poll /proc/PID/stat instead */
+        int statm_fd;                   /* /proc/PID/statm, once opened; -1 */
         unsigned long long start_ticks; /* against PID reuse */
         uid_t uid;                      /* who sent the record */
         char *unit, *cgroup;            /* NULL when unknown */

@@ -34,12 +34,13 @@ stop_journald() {
 
 # start_monitor [ARGS...]: the host's monitor, in the foreground on a
 # socket of the suite's own ($ALLOCSEL_MONITOR_SOCKET, exported), its
-# stderr in $work/monitor.log. Sets $monitor_pid.
+# stderr in $work/monitor.log, at $MONITOR_NICE if set (the unit's Nice=).
+# Sets $monitor_pid.
 monitor_pid=
 start_monitor() {
         export ALLOCSEL_MONITOR_SOCKET="$work/monitor/monitor.socket"
         rm -rf "$work/monitor"
-        "$build/allocsel-monitor" "$@" >"$work/monitor.log" 2>&1 &
+        ${MONITOR_NICE:+nice -n "$MONITOR_NICE"} "$build/allocsel-monitor" "$@" >"$work/monitor.log" 2>&1 &
         monitor_pid=$!
         for _ in $(seq 200); do
                 [ -S "$ALLOCSEL_MONITOR_SOCKET" ] && return 0
