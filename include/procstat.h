@@ -14,6 +14,9 @@ struct proc_sample {
 /* -ESRCH when the process is gone (or a zombie, which has no VmRSS). */
 int proc_read_status(pid_t pid, struct proc_sample *ret);
 
+/* The real user ID of pid (the first of status's Uid: line). */
+int proc_read_uid(pid_t pid, uid_t *ret_uid);
+
 /* VmRSS alone, from /proc/PID/statm kept open (read again from offset 0):
  * a third of the cost of opening and reading status, for the monitor's
  * routine samples. -ESRCH when gone or a zombie. */

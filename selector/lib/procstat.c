@@ -53,6 +53,21 @@ int proc_read_status(pid_t pid, struct proc_sample *ret)
         return ret->rss_kb < 0 ? -ESRCH : 0;
 }
 
+int proc_read_uid(pid_t pid, uid_t *ret_uid)
+{
+        char buf[4096];
+        long uid;
+        int r = read_small(pid, "status", buf, sizeof(buf));
+
+        if (r < 0)
+                return r;
+        uid = status_field(buf, "\nUid:\t");
+        if (uid < 0)
+                return -EBADMSG;
+        *ret_uid = (uid_t)uid;
+        return 0;
+}
+
 int proc_open_statm(pid_t pid)
 {
         char path[64];

@@ -1,6 +1,7 @@
 /* Names in the store: "r" and "p" before a key for the record's memfd and
- * the pidfd; the key (the first PID and its start in ms) stays the same
- * when a forking daemon's watch moves to another PID. */
+ * the pidfd; the key (the first PID and the watch's own number) stays the
+ * same when a forking daemon's watch moves to another PID, and tells apart
+ * several watches of one process. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ bool fdstore_available(void)
 
 static void key_of(const struct watch *w, char *buf, size_t size)
 {
-        snprintf(buf, size, "%d.%lld", (int)w->first_pid, w->start_ms);
+        snprintf(buf, size, "%d.%llu", (int)w->first_pid, w->key);
 }
 
 static void store(const char *kind, const char *key, int fd)

@@ -23,11 +23,22 @@
 #include "monitor_proto.h"
 #include "numparse.h"
 #include "outbox.h"
+#include "public_path.h"
+#include "procstat.h"
 #include "server.h"
 #include "unit.h"
 
 
 #define EXEC_SETTLE_MS 20ULL
+
+/* What a user other than root may make the monitor hold in records
+ * waiting for their exec, and log: a burst, then so many a second. */
+#define PENDING_BYTES_PER_UID ((size_t)16 << 20)
+#define LOG_BURST 200.0
+#define LOG_PER_SECOND 20.0
+
+/* Allocator libraries are a few MiB; the probe reads what it is given. */
+#define LIBRARY_SIZE_MAX ((off_t)64 << 20)
 
 /* A sender's connection until its exec (or a cancel) closes it. */
 struct conn {
@@ -39,6 +50,8 @@ struct conn {
         struct event started;           /* a started record waiting for the exec */
         bool have_started;
         char *unit, *cgroup;            /* the sender's, read while it lives */
+        unsigned long long start_ticks; /* the sender's start: its PID is not reused for another */
+        size_t bytes;                   /* of started, counted against the user */
         int pidfd;
         struct conn *prev, *next;
 };
@@ -58,7 +71,7 @@ static struct uid_count *uid_slot(struct server *srv, uid_t uid, bool add)
         if (!v)
                 return NULL;
         srv->per_uid = v;
-        v[srv->n_uids] = (struct uid_count){ uid, 0 };
+        v[srv->n_uids] = (struct uid_count){ .uid = uid };
         return &v[srv->n_uids++];
 }
 
@@ -87,6 +100,30 @@ static void release(struct server *srv, uid_t uid)
                 srv->n_held--;
 }
 
+/* Whether uid may log one more record now (root always may). */
+static bool may_log(struct server *srv, uid_t uid)
+{
+        struct uid_count *u;
+        uint64_t now;
+
+        if (uid == 0)
+                return true;
+        u = uid_slot(srv, uid, true);
+        if (!u || sd_event_now(srv->event, CLOCK_MONOTONIC, &now) < 0)
+                return false;
+        if (u->tokens_at_us == 0)
+                u->tokens = LOG_BURST;
+        else
+                u->tokens += (double)(now - u->tokens_at_us) / 1e6 * LOG_PER_SECOND;
+        if (u->tokens > LOG_BURST)
+                u->tokens = LOG_BURST;
+        u->tokens_at_us = now;
+        if (u->tokens < 1.0)
+                return false;
+        u->tokens -= 1.0;
+        return true;
+}
+
 /* ---- what a record may carry ---- */
 
 static bool allowed_name(const char *field)
@@ -111,6 +148,15 @@ static bool allowed_name(const char *field)
         return eq > field + 9;
 }
 
+static size_t count_field(const struct event *ev, const char *prefix)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < ev->fields.n; i++)
+                n += strncmp(ev->fields.v[i], prefix, strlen(prefix)) == 0;
+        return n;
+}
+
 /* The sender's record as the monitor logs it: allocsel's fields only, a
  * MESSAGE_ID of a record allocsel sends, and who sent it. -EBADMSG when
  * it is not such a record. */
@@ -124,13 +170,20 @@ static int record_checked(const struct event *in, bool started, pid_t pid, uid_t
                 return -EBADMSG;
         if (!prio || prio[0] < '0' || prio[0] > '7' || prio[1])
                 return -EBADMSG;
+        if (count_field(in, "MESSAGE_ID=") != 1 || count_field(in, "PRIORITY=") != 1 ||
+            count_field(in, "MESSAGE=") > 1)
+                return -EBADMSG;
         memset(ret, 0, sizeof(*ret));
         for (size_t i = 0; i < in->fields.n; i++)
-                if (allowed_name(in->fields.v[i]) && strncmp(in->fields.v[i], "SYSLOG_IDENTIFIER=", 18) != 0)
+                if (allowed_name(in->fields.v[i]) && strncmp(in->fields.v[i], "SYSLOG_IDENTIFIER=", 18) != 0 &&
+                    strncmp(in->fields.v[i], "ALLOCSEL_PID=", 13) != 0)
                         event_add(ret, "%s", in->fields.v[i]);
         event_add(ret, "SYSLOG_IDENTIFIER=allocsel");
-        if (pid > 0)
+        /* the program is the sender: its PID is the kernel's word */
+        if (pid > 0) {
+                event_add(ret, "ALLOCSEL_PID=%d", (int)pid);
                 event_add(ret, "OBJECT_PID=%d", (int)pid);
+        }
         if (unit)
                 event_add(ret, "OBJECT_SYSTEMD_UNIT=%s", unit);
         event_add(ret, "ALLOCSEL_SENDER_UID=%u", (unsigned)uid);
@@ -153,20 +206,16 @@ static void add_library_version(struct server *srv, struct event *record, const 
         enum alloc_family family;
         struct version_seen *seen = NULL;
         struct library_traits t;
+        char *resolved = NULL;
         struct stat st;
         int fd;
 
         if (family_from_name(event_get(record, "ALLOCSEL_ALLOCATOR_FAMILY"), &family) < 0 ||
             family == FAMILY_GLIBC || !lib || lib[0] != '/' || event_get(record, "ALLOCSEL_LIBRARY_VERSION"))
                 return;
-        /* O_NONBLOCK: a FIFO put in the library's place must not hold the monitor */
-        fd = open(lib, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
+        /* only a file any user may read, no device, no FIFO, of a library's size */
+        if (public_file(lib, LIBRARY_SIZE_MAX, &resolved, &st) < 0)
                 return;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IROTH)) {
-                close(fd);
-                return;
-        }
         for (size_t i = 0; i < srv->n_versions && !seen; i++) {
                 struct version_seen *v = &srv->versions[i];
 
@@ -174,8 +223,13 @@ static void add_library_version(struct server *srv, struct event *record, const 
                     v->mtime_ns == st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec)
                         seen = v;
         }
+        fd = seen ? -1 : public_file_open(resolved, &st);
+        free(resolved);
+        if (!seen && fd < 0)
+                return;
         if (!seen) {
                 library_probe_fd(fd, NULL, family, PROBE_VERSION, &t);
+                close(fd);
                 seen = &srv->versions[srv->next_version];
                 srv->next_version = (srv->next_version + 1) % VERSIONS_KEPT;
                 if (srv->n_versions < VERSIONS_KEPT)
@@ -184,7 +238,6 @@ static void add_library_version(struct server *srv, struct event *record, const 
                                                st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec, "" };
                 snprintf(seen->version, sizeof(seen->version), "%s", t.version);
         }
-        close(fd);
         if (seen->version[0])
                 event_add(record, "ALLOCSEL_LIBRARY_VERSION=%s", seen->version);
 }
@@ -221,12 +274,13 @@ static int pidfd_of(int fd, pid_t pid)
         if (!f)
                 return -EBADMSG;
         while (fgets(line, sizeof(line), f)) {
-                const char *v = line + 4 + strspn(line + 4, " \t");
+                const char *v;
                 long long n;
 
                 line[strcspn(line, "\n")] = '\0';
                 if (strncmp(line, "Pid:", 4) != 0)
                         continue;
+                v = line + 4 + strspn(line + 4, " \t");
                 if (strcmp(v, "-1") == 0)
                         r = 0;
                 else if (parse_ll(v, 1, INT_MAX, &n) == 0 && (pid_t)n == pid)
@@ -290,12 +344,21 @@ void server_adopt(struct server *srv, struct watch *w)
  * program watched, its slot passing from the connection to the watch. */
 static void started_after_exec(struct conn *c)
 {
+        unsigned long long ticks;
         struct server *srv = c->srv;
+        uid_t owner;
+        char state;
         struct watch_settings s;
         struct watch *w = NULL;
         struct event record;
         int r;
 
+        /* the PID the sender connected from, now another process's: refused */
+        if (c->pid > 0 && proc_read_stat(c->pid, &ticks, &state) == 0 && state != 'Z' &&
+            (ticks != c->start_ticks || proc_read_uid(c->pid, &owner) < 0 || (c->uid != 0 && owner != c->uid))) {
+                srv->refused_bad++;
+                return;
+        }
         r = record_checked(&c->started, true, c->pid, c->uid, c->unit, &record);
         if (r < 0) {
                 srv->refused_bad++;
@@ -339,6 +402,10 @@ static void started_after_exec(struct conn *c)
 
 static void conn_destroy(struct conn *c)
 {
+        struct uid_count *u = uid_slot(c->srv, c->uid, false);
+
+        if (u && u->bytes >= c->bytes)
+                u->bytes -= c->bytes;
         release(c->srv, c->uid);
         sd_event_source_unref(c->source);
         close(c->fd);
@@ -440,23 +507,61 @@ static int take_fds(struct msghdr *mh, const struct event *msg, int *ret_pidfd, 
         return 0;
 }
 
+/* The started record as the connection keeps it until the exec: the
+ * fields the monitor may log or the watch reads, within the user's budget. */
+static int started_kept(struct conn *c, const struct event *msg)
+{
+        struct uid_count *u = uid_slot(c->srv, c->uid, true);
+        struct event kept = { .fields = { 0 } };
+        size_t bytes = 0;
+
+        for (size_t i = 0; i < msg->fields.n; i++) {
+                const char *f = msg->fields.v[i];
+
+                if (!allowed_name(f) && strncmp(f, "ALLOCSEL_WATCH_", 15) != 0)
+                        continue;
+                bytes += strlen(f) + 1;
+                event_add(&kept, "%s", f);
+        }
+        if (!u || kept.error || (c->uid != 0 && u->bytes + bytes > PENDING_BYTES_PER_UID)) {
+                int r = kept.error ? kept.error : -ENOBUFS;
+
+                event_free(&kept);
+                if (r == -ENOBUFS)
+                        c->srv->refused_limit++;
+                return r;
+        }
+        u->bytes += bytes;
+        c->bytes = bytes;
+        c->started = kept;
+        return 0;
+}
+
 static int handle(struct conn *c, struct event *msg, int pidfd)
 {
         const char *op = event_get(msg, MONITOR_OP);
+        char state;
         char *unit = NULL, *cgroup = NULL;
         struct event record;
         int r;
 
         if (!op)
                 return -EBADMSG;
-        if (strcmp(op, MONITOR_OP_STATUS) == 0)
-                return status_reply(c);
+        /* one reply a connection: a client that never reads pins one, not many */
+        if (strcmp(op, MONITOR_OP_STATUS) == 0) {
+                r = status_reply(c);
+                return r < 0 ? r : -ESHUTDOWN;
+        }
         if (strcmp(op, MONITOR_OP_CANCEL) == 0) {
                 event_free(&c->started);
                 c->have_started = false;
                 return 0;
         }
         if (strcmp(op, MONITOR_OP_LOG) == 0) {
+                if (!may_log(c->srv, c->uid)) {
+                        c->srv->refused_limit++;
+                        return 0;
+                }
                 (void)unit_of_pid(c->pid, &unit, &cgroup);
                 r = record_checked(msg, false, c->pid, c->uid, unit, &record);
                 free(unit);
@@ -480,12 +585,31 @@ static int handle(struct conn *c, struct event *msg, int pidfd)
                         pidfd = -1;
                 }
         }
-        c->started = *msg;
-        memset(msg, 0, sizeof(*msg));
+        r = started_kept(c, msg);
+        if (r < 0)
+                return r;
         c->have_started = true;
+        if (proc_read_stat(c->pid, &c->start_ticks, &state) < 0)
+                c->start_ticks = 0;
         (void)unit_of_pid(c->pid, &c->unit, &c->cgroup);
         c->pidfd = pidfd;
         return 1; /* pidfd taken */
+}
+
+/* Descriptors that came with a message that is refused before take_fds(). */
+static void close_received(struct msghdr *mh)
+{
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
+                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+                        size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+                        for (size_t i = 0; i < k; i++) {
+                                int fd;
+
+                                memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+                                close(fd);
+                        }
+                }
 }
 
 static int conn_read(struct conn *c)
@@ -507,14 +631,20 @@ static int conn_read(struct conn *c)
                 free(buf);
                 return r;
         }
-        if (n == 0) {
+        /* the peer's close is EPOLLHUP with nothing left to read: an empty
+         * message (descriptors and all) is a message, and a bad one */
+        if (n == 0 && mh.msg_controllen == 0 && !(mh.msg_flags & MSG_CTRUNC)) {
+                char probe;
+
                 free(buf);
-                return -EPIPE; /* closed: by the exec, or the sender is gone */
+                return recv(c->fd, &probe, 1, MSG_DONTWAIT | MSG_PEEK) == 0 ? -EPIPE : -EBADMSG;
         }
-        r = (mh.msg_flags & MSG_TRUNC) ? -EBADMSG : event_decode(buf, (size_t)n, &msg);
+        r = n == 0 || (mh.msg_flags & MSG_TRUNC) ? -EBADMSG : event_decode(buf, (size_t)n, &msg);
         free(buf);
-        if (r < 0)
+        if (r < 0) {
+                close_received(&mh);
                 return r;
+        }
         r = take_fds(&mh, &msg, &pidfd, &memfd);
         if (r == 0 && memfd >= 0) {
                 struct event whole;
@@ -579,11 +709,41 @@ static int on_conn(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 after_exec(c);
                 return 0;
         }
-        if (r < 0 && r != -EPIPE)
+        if (r < 0 && r != -EPIPE && r != -ESHUTDOWN && r != -ENOBUFS)
                 c->srv->refused_bad++;
         if (r < 0)
                 conn_free(c);
         return 0;
+}
+
+static int on_listen_again(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct server *srv = userdata;
+
+        (void)s;
+        (void)usec;
+        return sd_event_source_set_enabled(srv->listen_source, SD_EVENT_ON);
+}
+
+/* Out of descriptors: the socket stays readable, and accepting again at
+ * once would spin. It rests a second (what waits is counted as refused). */
+static void listen_rest(struct server *srv)
+{
+        uint64_t now;
+
+        int r;
+
+        srv->refused_limit++;
+        r = sd_event_now(srv->event, CLOCK_MONOTONIC, &now);
+        if (r >= 0 && !srv->listen_rest)
+                r = sd_event_add_time(srv->event, &srv->listen_rest, CLOCK_MONOTONIC, now + 1000000ULL, 100000ULL,
+                                      on_listen_again, srv);
+        else if (r >= 0)
+                r = sd_event_source_set_time(srv->listen_rest, now + 1000000ULL);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(srv->listen_rest, SD_EVENT_ONESHOT);
+        if (r >= 0)
+                (void)sd_event_source_set_enabled(srv->listen_source, SD_EVENT_OFF);
 }
 
 static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -597,8 +757,11 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdat
         (void)s;
         (void)revents;
         cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (cfd < 0)
+        if (cfd < 0) {
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                        listen_rest(srv);
                 return 0;
+        }
         if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || !hold(srv, cred.uid)) {
                 srv->refused_limit++;
                 close(cfd);
@@ -683,6 +846,7 @@ void server_stop(struct server *srv)
         }
         srv->watches = NULL;
         sd_event_source_unref(srv->listen_source);
+        sd_event_source_unref(srv->listen_rest);
         sd_event_source_unref(srv->minute);
         free(srv->per_uid);
 }

@@ -15,7 +15,10 @@ struct conn;
 
 struct uid_count {
         uid_t uid;
-        size_t n;
+        size_t n;                       /* connections and watches */
+        size_t bytes;                   /* of started records waiting for their exec */
+        double tokens;                  /* for logged records: a bucket per user */
+        unsigned long long tokens_at_us;
 };
 
 /* A library's version, read once per file (the same device, inode, size
@@ -33,7 +36,7 @@ struct version_seen {
 struct server {
         sd_event *event;
         int listen_fd;
-        sd_event_source *listen_source, *minute;
+        sd_event_source *listen_source, *listen_rest, *minute;
         struct conn *conns;
         struct watch *watches;
         size_t n_held;                  /* connections and watches */

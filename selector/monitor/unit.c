@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-login.h>
 
 #include "numparse.h"
 #include "procstat.h"
@@ -28,55 +29,25 @@ static bool is_unit_name(const char *name)
         return false;
 }
 
-/* The unit a cgroup path ends in, or NULL. */
-static const char *unit_in(const char *path)
-{
-        const char *name = strrchr(path, '/');
-
-        return name && is_unit_name(name + 1) ? name + 1 : NULL;
-}
-
 int unit_of_pid(pid_t pid, char **ret_unit, char **ret_cgroup)
 {
-        char path[64], line[4096], *paths[2] = { NULL, NULL };
-        int r = -ENOENT;
-        FILE *f;
+        char *unit = NULL, *cgroup = NULL;
+        int r;
 
-        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        /* v2's "0::/path", and v1's "N:name=systemd:/path" (a hybrid host's
-         * containers see both: the one that names a unit counts, v2 first) */
-        while (fgets(line, sizeof(line), f)) {
-                char *p = strchr(line, ':');
-
-                line[strcspn(line, "\n")] = '\0';
-                if (!p)
-                        continue;
-                if (strncmp(p, "::", 2) == 0 && !paths[0])
-                        paths[0] = strdup(p + 2);
-                else if (strncmp(p + 1, "name=systemd:", 13) == 0 && !paths[1])
-                        paths[1] = strdup(p + 14);
+        /* libsystemd's reading of the cgroup path: a unit a user made up in a
+         * delegated subtree is not the unit (a user's own units are under
+         * user@UID.service, which is what this says) */
+        r = sd_pid_get_unit(pid, &unit);
+        if (r >= 0)
+                r = sd_pid_get_cgroup(pid, &cgroup);
+        if (r < 0 || !is_unit_name(unit)) {
+                free(unit);
+                free(cgroup);
+                return r < 0 ? r : -ENOENT;
         }
-        fclose(f);
-        for (int i = 0; i < 2 && r == -ENOENT; i++) {
-                const char *unit = paths[i] ? unit_in(paths[i]) : NULL;
-
-                if (!unit)
-                        continue;
-                *ret_unit = strdup(unit);
-                if (!*ret_unit) {
-                        r = -ENOMEM;
-                        break;
-                }
-                *ret_cgroup = paths[i];
-                paths[i] = NULL;
-                r = 0;
-        }
-        free(paths[0]);
-        free(paths[1]);
-        return r;
+        *ret_unit = unit;
+        *ret_cgroup = cgroup;
+        return 0;
 }
 
 static FILE *open_procs(const char *cgroup)
@@ -125,7 +96,7 @@ static int parent_of(pid_t pid, pid_t *ret)
         return 0;
 }
 
-int unit_next_main_pid(const char *cgroup, const char *unit, pid_t gone, pid_t *ret)
+int unit_next_main_pid(const char *cgroup, const char *unit, pid_t gone, uid_t uid, pid_t *ret)
 {
         unsigned long long best_start = 0;
         pid_t best = 0, pids[256];
@@ -152,8 +123,11 @@ int unit_next_main_pid(const char *cgroup, const char *unit, pid_t gone, pid_t *
                 pid_t parent = 0;
                 char state;
 
+                uid_t owner;
+
+                /* never onto another user's process: the sender's word made this watch */
                 if (parent_of(pids[i], &parent) < 0 || proc_read_stat(pids[i], &start, &state) < 0 ||
-                    state == 'Z')
+                    state == 'Z' || proc_read_uid(pids[i], &owner) < 0 || (uid != 0 && owner != uid))
                         continue;
                 for (size_t j = 0; j < n; j++)
                         parent_inside = parent_inside || pids[j] == parent;

@@ -7,14 +7,15 @@
 
 #include <sys/types.h>
 
-/* The unit ("web.service") and the cgroup path ("/system.slice/web.service")
- * of pid: 0, or -errno (-ENOENT: in no unit, a login session's scope or
- * none at all). */
+/* The system unit ("web.service", a login session's "session-2.scope", a
+ * user's "user@1000.service") and the cgroup path of pid, as libsystemd
+ * reads them: 0, or -errno (-ENOENT: in no service or scope). */
 int unit_of_pid(pid_t pid, char **ret_unit, char **ret_cgroup);
 
 /* A .service unit's process whose parent is outside the cgroup (the
- * daemon a forking start left behind, re-parented), other than gone: the
- * oldest such. 0, or -ESRCH when there is none. */
-int unit_next_main_pid(const char *cgroup, const char *unit, pid_t gone, pid_t *ret);
+ * daemon a forking start left behind, re-parented), other than gone, of
+ * user uid (any, for root): the oldest such. 0, or -ESRCH when there is
+ * none. */
+int unit_next_main_pid(const char *cgroup, const char *unit, pid_t gone, uid_t uid, pid_t *ret);
 
 #endif

@@ -8,6 +8,7 @@
  * timer and one pidfd source on the monitor's event loop. */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include "numparse.h"
 #include "outbox.h"
 #include "pidfd.h"
+#include "public_path.h"
 #include "unit.h"
 #include "watch.h"
 
@@ -28,6 +30,9 @@
  * tenth reads /proc/PID/status (VmHWM, the peak); the others read statm
  * (RSS), which costs half: 1,000 watched programs within 1 % of a CPU. */
 #define FULL_SAMPLE_EVERY 10
+/* A sample record at most this often, whatever the sender asked for. */
+#define SAMPLE_LOG_MIN_MS 1000
+#define IDENTITY_VALUE_MAX 1024
 /* A forking daemon hands over to a child once or twice; never more than this. */
 #define FOLLOW_MAX 8
 /* sd-event may fire a timer this much late, so that wake-ups of many
@@ -186,11 +191,10 @@ static void check_loaded(struct watch *w)
         struct stat st;
         char *resolved;
 
-        if (!w->library || stat(w->library, &st) < 0)
+        /* the path is the sender's word: looked at only if anyone may read it */
+        if (!w->library || public_file(w->library, (off_t)1 << 40, &resolved, &st) < 0)
                 return;
-        resolved = realpath(w->library, NULL);
-        if (resolved)
-                w->loaded_known = proc_maps_has(w->pid, st.st_dev, st.st_ino, resolved, &w->loaded) == 0;
+        w->loaded_known = proc_maps_has(w->pid, st.st_dev, st.st_ino, resolved, &w->loaded) == 0;
         free(resolved);
 }
 
@@ -222,7 +226,8 @@ bool watch_follow(struct watch *w)
         unsigned long long start;
         char state;
 
-        if (!w->cgroup || !w->unit || unit_next_main_pid(w->cgroup, w->unit, w->pid, &next) < 0)
+        if (!w->cgroup || !w->unit || w->follows >= FOLLOW_MAX ||
+            unit_next_main_pid(w->cgroup, w->unit, w->pid, w->uid, &next) < 0)
                 return false;
         if (proc_read_stat(next, &start, &state) < 0)
                 return false;
@@ -236,6 +241,7 @@ bool watch_follow(struct watch *w)
         w->pidfd = pidfd;
         w->pid = next;
         w->start_ticks = start;
+        w->follows++;
         if (w->statm_fd >= 0)
                 close(w->statm_fd);
         w->statm_fd = -1;
@@ -262,9 +268,8 @@ static int on_exit_source(sd_event_source *s, int fd, uint32_t revents, void *us
 static int exited(struct watch *w)
 {
         sd_event *e = w->event;
-        int follows = 0;
 
-        while (follows++ < FOLLOW_MAX && watch_follow(w)) {
+        while (watch_follow(w)) {
                 if (w->pidfd >= 0 &&
                     sd_event_add_io(e, &w->exit_source, w->pidfd, EPOLLIN, on_exit_source, w) < 0)
                         break;
@@ -294,10 +299,12 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
         sample(w, now);
         /* never a record without a sample: an RSS of 0 would be a lie */
         if (w->settings.log_samples && now >= w->next_log_ms) {
+                long long every = w->settings.interval_ms < SAMPLE_LOG_MIN_MS ? SAMPLE_LOG_MIN_MS
+                                                                               : w->settings.interval_ms;
+
                 if (w->samples > 0)
                         log_sample(w);
-                while (w->next_log_ms <= now)
-                        w->next_log_ms += w->settings.interval_ms;
+                w->next_log_ms = now + every - (now - w->next_log_ms) % every;
         }
         if (!w->startup_done && now >= w->startup_at_ms) {
                 check_loaded(w);
@@ -360,13 +367,16 @@ int watch_new(struct watch **ret, pid_t pid, int pidfd, uid_t uid, const struct 
         w->pid = w->first_pid = pid;
         w->pidfd = pidfd;
         w->statm_fd = -1;
+        /* several watches may be of one process (one per connection) */
+        w->key = (unsigned long long)clock_ms(CLOCK_MONOTONIC) * 1000000ULL + (unsigned long long)(uintptr_t)w % 999983;
         w->uid = uid;
         w->settings = *s;
+        /* every record of the watch repeats these: each kept short */
         for (size_t i = 0; i < sizeof(identity) / sizeof(*identity); i++) {
                 const char *v = event_get(started, identity[i]);
 
                 if (v)
-                        event_add(&w->ident, "%s=%s", identity[i], v);
+                        event_add(&w->ident, "%s=%.*s", identity[i], IDENTITY_VALUE_MAX, v);
         }
         if (s->library)
                 w->library = strdup(s->library);
@@ -424,6 +434,7 @@ void watch_free(struct watch *w)
 #define STORED_INTERVAL_MS "ALLOCSEL_STORED_INTERVAL_MS"
 #define STORED_LOG_SAMPLES "ALLOCSEL_STORED_LOG_SAMPLES"
 #define STORED_LIBRARY "ALLOCSEL_STORED_LIBRARY"
+#define STORED_KEY "ALLOCSEL_STORED_KEY"
 
 int watch_stored_fields(const struct watch *w, struct event *ret)
 {
@@ -434,6 +445,7 @@ int watch_stored_fields(const struct watch *w, struct event *ret)
         event_add(ret, STORED_FIRST_PID "=%d", (int)w->first_pid);
         event_add(ret, STORED_TICKS "=%llu", w->start_ticks);
         event_add(ret, STORED_UID "=%u", (unsigned)w->uid);
+        event_add(ret, STORED_KEY "=%llu", w->key);
         event_add(ret, STORED_START_MS "=%lld", w->start_ms);
         event_add(ret, STORED_STARTUP_MS "=%lld", w->settings.startup_ms);
         event_add(ret, STORED_INTERVAL_MS "=%lld", w->settings.interval_ms);
@@ -457,7 +469,7 @@ static int stored_ll(const struct event *ev, const char *name, long long min, lo
 
 int watch_restore(struct watch **ret, const struct event *stored, int pidfd)
 {
-        long long pid, first, ticks, uid, start_ms, startup, interval;
+        long long pid, first, ticks, uid, start_ms, startup, interval, key;
         struct watch_settings s = { 0 };
         unsigned long long now_ticks;
         const char *unit = event_get(stored, STORED_UNIT), *cgroup = event_get(stored, STORED_CGROUP);
@@ -489,10 +501,10 @@ int watch_restore(struct watch **ret, const struct event *stored, int pidfd)
         w->cgroup = cgroup ? strdup(cgroup) : NULL;
         w->pid = (pid_t)pid;
         w->start_ticks = (unsigned long long)ticks;
+        if (stored_ll(stored, STORED_KEY, 0, LLONG_MAX, &key) == 0)
+                w->key = (unsigned long long)key;
         w->start_ms = start_ms;
-        w->next_log_ms = start_ms + interval;
-        while (w->next_log_ms <= clock_ms(CLOCK_BOOTTIME))
-                w->next_log_ms += interval;
+        w->next_log_ms = clock_ms(CLOCK_BOOTTIME) + interval;
         w->startup_at_ms = start_ms + startup;
         /* its startup record went out before the restart, or is lost with it */
         w->startup_done = clock_ms(CLOCK_BOOTTIME) > w->startup_at_ms;

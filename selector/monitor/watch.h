@@ -26,6 +26,8 @@ struct watch {
         int statm_fd;                   /* /proc/PID/statm, once opened; -1 */
         unsigned long long start_ticks; /* against PID reuse */
         uid_t uid;                      /* who sent the record */
+        int follows;                    /* main processes followed, at most a few */
+        unsigned long long key;         /* its name in systemd's fd store: unique */
         char *unit, *cgroup;            /* NULL when unknown */
         struct event ident;             /* the fields every record of it repeats */
         struct watch_settings settings;

@@ -249,6 +249,7 @@ except ChildProcessError:
         expect_empty "forged pidfd: a pidfd of another process is refused" \
                 "$(journalctl -o json --no-pager "ALLOCSEL_SERVICE=$svc-otherpid" 2>/dev/null)"
         kill "$p"; wait "$p" 2>/dev/null
+        monitor_hostile "$svc"
         rm -f "$pd/$svc"*.conf
         monitor_limits
         monitor_busy_journal "$svc"
@@ -279,6 +280,42 @@ monitor_many() {
         run_capture "$allocsel" --status --json
         expect_not_has "$n programs at once: none is listed after its exit" "\"service\":\"$svc\"" "$out"
         rm -f "$pd/$svc.conf"
+}
+
+# What a hostile user tried (and must not get): descriptors left open,
+# a private file read as root, the journal flooded.
+monitor_hostile() {
+        local svc="$1-hostile" before after dir rec n
+        as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+        before=$(ls "/proc/$mon/fd" | wc -l)
+        as_nobody /usr/bin/python3 "$top/tests/helpers/monitor-client.py" "$ALLOCSEL_MONITOR_SOCKET" --junk 100 >/dev/null
+        as_nobody /usr/bin/python3 "$top/tests/helpers/monitor-client.py" "$ALLOCSEL_MONITOR_SOCKET" --status >/dev/null
+        after=$(ls "/proc/$mon/fd" | wc -l)
+        expect_eq "hostile: empty and truncated messages with descriptors leave none open" "$before" "$after"
+        # a world-readable file in a directory only root may enter is no library of the user's
+        dir=$(mktemp -d /tmp/allocsel-private.XXXXXX)
+        chmod 700 "$dir"
+        echo "gperftools 9.9-s3cr3t" >"$dir/creds"
+        chmod 644 "$dir/creds"
+        as_nobody /usr/bin/python3 "$top/tests/helpers/monitor-client.py" "$ALLOCSEL_MONITOR_SOCKET" --op started \
+                "MESSAGE_ID=$(msgid STARTED)" PRIORITY=6 "ALLOCSEL_SERVICE=$svc-secret" ALLOCSEL_ALLOCATOR_FAMILY=tcmalloc \
+                "ALLOCSEL_LIBRARY=$dir/creds" ALLOCSEL_WATCH_STARTUP_MS=0 ALLOCSEL_WATCH_INTERVAL_MS=50 \
+                "ALLOCSEL_WATCH_LIBRARY=$dir/creds" --linger 0.3 >/dev/null
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc-secret" "MESSAGE_ID=$(msgid STARTED)")
+        expect_empty "hostile: a file the user cannot read gives no version" "$(jfield "$rec" ALLOCSEL_LIBRARY_VERSION)"
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc-secret" "MESSAGE_ID=$(msgid STARTUP_RSS)")
+        expect_empty "hostile: ...nor whether it is mapped" "$(jfield "$rec" ALLOCSEL_LOADED)"
+        rm -r "$dir"
+        # a flood of records from one user: a burst, then a trickle
+        as_nobody /usr/bin/python3 "$top/tests/helpers/monitor-client.py" "$ALLOCSEL_MONITOR_SOCKET" --repeat 1000 \
+                "MESSAGE_ID=$(msgid FALLBACK)" PRIORITY=4 "ALLOCSEL_SERVICE=$svc-flood" >/dev/null
+        # (a later record of allocsel's own: by then the flood is in)
+        cp "$pd/$1.conf" "$pd/$svc-marker.conf"
+        "$allocsel" --policy-dir "$pd" "$svc-marker" true >/dev/null 2>&1
+        record 1 "ALLOCSEL_SERVICE=$svc-marker" "MESSAGE_ID=$(msgid EXITED)" >/dev/null
+        n=$(journalctl -o json --no-pager "ALLOCSEL_SERVICE=$svc-flood" | grep -c .)
+        [ "$n" -ge 100 ] && [ "$n" -le 300 ] && pass "hostile: 1,000 records from one user: a burst of about 200 logged ($n)" \
+                || fail "hostile: 1,000 records from one user: a burst of about 200 logged" "$n"
 }
 
 # A second monitor on a socket of its own, with small limits: a user over
