@@ -247,6 +247,7 @@ bench: all
 	BUILD=$(BUILD) bash bench/policy.sh
 	BUILD=$(BUILD) bash bench/check.sh
 	BUILD=$(BUILD) bash bench/report.sh
+	BUILD=$(BUILD) bash bench/runtimes.sh
 
 # No process is started from the fuzz target: leave out what spawns.
 FUZZ_SRCS := $(CORE_SRCS) $(filter-out %/main.c %/helper.c %/announce.c %/compare.c %/compare_output.c,$(LAUNCHER_SRCS))
