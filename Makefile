@@ -64,6 +64,7 @@ UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(CORE_TESTS) $(LAUNCHER_TESTS) $(MONI
 # The unit tests need only the build dependencies (packages run them).
 UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/libfake-alloc.so $(BUILD)/tests/libno-override.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/probe \
+              $(BUILD)/tests/shaped \
               $(BUILD)/tests/old-kernel $(BUILD)/tests/spawner $(BUILD)/tests/libkeep.so \
               $(BUILD)/tests/libabort-at-load.so $(BUILD)/tests/libneeds-ghost.so $(BUILD)/tests/libhangs-at-load.so
 
@@ -185,6 +186,9 @@ $(BUILD)/tests/libkeep.so: tests/helpers/keep.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
 
 $(BUILD)/tests/eater: tests/helpers/eater.c | $(BUILD)/tests
+	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
+
+$(BUILD)/tests/shaped: tests/helpers/shaped.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
 
 $(BUILD)/tests/libfake-je.so: tests/helpers/fake-prefixed-jemalloc.c | $(BUILD)/tests
