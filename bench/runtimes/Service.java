@@ -5,7 +5,8 @@
 // object is unreachable) and using direct buffers (native memory too). Each
 // thread keeps some streams open and some buffers, as a connection pool
 // with per-connection compression does; then everything is released, a GC
-// runs and the Cleaner frees what was not ended, and the service idles.
+// runs and the Cleaner frees what was not ended, and the service idles, its
+// threads waiting for work as a server's pool does.
 //
 // Protocol (bench/runtimes.py): prints "ready", waits for a line on stdin,
 // works, prints "idle OPS BUSY_S", then waits for stdin to close.
@@ -15,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
@@ -29,17 +31,26 @@ public class Service {
         in.readLine();
 
         List<List<Object>> held = new ArrayList<>();
+        CountDownLatch done = new CountDownLatch(threads), quit = new CountDownLatch(1);
         Thread[] pool = new Thread[threads];
         long t0 = System.nanoTime();
         for (int n = 0; n < threads; n++) {
             List<Object> mine = new ArrayList<>();
             held.add(mine);
             final int seed = n;
-            pool[n] = new Thread(() -> work(seed, ops / threads, keep, mine));
+            pool[n] = new Thread(() -> {
+                work(seed, ops / threads, keep, mine);
+                done.countDown();
+                try {
+                    quit.await();                       // the pool's threads stay, idle
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            pool[n].setDaemon(true);
             pool[n].start();
         }
-        for (Thread t : pool)
-            t.join();
+        done.await();
         double busy = (System.nanoTime() - t0) / 1e9;
         // release: the open streams are dropped, not ended (the Cleaner ends them)
         for (List<Object> mine : held)

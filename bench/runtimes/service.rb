@@ -4,7 +4,8 @@
 # body), keeps some of them in its thread's cache (an LRU of fragments, as
 # template and query caches do) and drops the rest. Then the caches are
 # dropped and the GC runs (which frees, from whichever thread runs it, what
-# every thread allocated) and the service idles.
+# every thread allocated) and the service idles, its threads waiting for
+# work as a server's pool does.
 #
 # Protocol (bench/runtimes.py): prints "ready", waits for a line on stdin,
 # works, prints "idle OPS BUSY_S", then waits for stdin to close.
@@ -20,8 +21,10 @@ queue = Queue.new
 REQUESTS.times { |i| queue << i }
 THREADS.times { queue << nil }
 caches = Array.new(THREADS) { {} }
+done = Queue.new
+quit = Queue.new
 t0 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-threads = Array.new(THREADS) do |n|
+Array.new(THREADS) do |n|
   Thread.new do
     cache = caches[n]
     rng = Random.new(n)
@@ -34,9 +37,11 @@ threads = Array.new(THREADS) do |n|
       cache[i % (CACHE * 2)] = page if rng.rand(3) == 0   # kept, replacing an older one
       cache.delete(cache.keys.first) while cache.size > CACHE
     end
+    done << n
+    quit.pop                                    # the pool's threads stay, idle
   end
 end
-threads.each(&:join)
+THREADS.times { done.pop }
 busy = Process.clock_gettime(Process::CLOCK_MONOTONIC) - t0
 caches.each(&:clear)
 GC.start(full_mark: true, immediate_sweep: true)
