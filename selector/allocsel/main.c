@@ -151,7 +151,9 @@ static int start_planned(const struct cli *c, const struct plan *pl, const char 
                 return e;
         }
         (void)record_started(&ev, pl, path, getpid(), &vars, skipped);
-        announce(&a, &ev, watch, pl->library, true);
+        /* the library whose mapping the startup record reports: the
+         * allocator's, or for glibc the release helper when there is one */
+        announce(&a, &ev, watch, pl->library ? pl->library : pl->release_library, true);
         e = try_exec(path, c->program, skipped ? environ : envp.v, program_sigchld);
         announce_withdraw(&a); /* no started record for what did not start */
         event_free(&ev);

@@ -82,9 +82,9 @@ static void log_startup(const struct monitor *m)
                           "take (set-ID program, or it exec'd something else); %ld KiB resident", service(m),
                           m->library, (int)m->pid, m->startup_ms, m->last.rss_kb);
         else
-                event_add(&ev, "MESSAGE=%s: %ld KiB resident %lld ms after start (peak %ld KiB)%s%s", service(m),
-                          m->last.rss_kb, m->startup_ms, m->peak_kb, known ? ", " : "",
-                          known ? "allocator library loaded" : "");
+                event_add(&ev, "MESSAGE=%s: %ld KiB resident %lld ms after start (peak %ld KiB)%s%s%s", service(m),
+                          m->last.rss_kb, m->startup_ms, m->peak_kb, known ? ", " : "", known ? m->library : "",
+                          known ? " is mapped" : "");
         finish(&ev, m);
 }
 

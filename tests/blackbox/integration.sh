@@ -99,7 +99,13 @@ expect_eq "jemalloc: narenas in effect" 3 "$(value je.opt.narenas)"
 expect_eq "environment section reaches the program" malloc "$(value env.PYTHONMALLOC)"
 expect_eq "ALLOCSEL_SERVICE" je "$(value env.ALLOCSEL_SERVICE)"
 expect_eq "ALLOCSEL_ALLOCATOR" jemalloc "$(value env.ALLOCSEL_ALLOCATOR)"
-expect_has "started event on stderr without a journal" "je: started $probe with jemalloc" "$err"
+expect_has "started event on stderr without a journal" "je: started $probe with jemalloc ($jemalloc)" "$err"
+printf 'allocator = "glibc";\nrelease = { interval_ms = 1000; min_free_kb = 1024; };\n' | policy glibc-rel
+run --no-monitor glibc-rel true
+expect_has "a glibc policy's started event reads as a sentence, naming the release helper" \
+        "glibc-rel: started $(command -v true) with glibc malloc and the release helper ($build/liballocsel-release.so): " "$err"
+run --no-monitor --allocator glibc web true
+expect_has "...and without one" "web: started $(command -v true) with glibc malloc: " "$err"
 
 policy tc <<'EOF2'
 allocator = "tcmalloc";
