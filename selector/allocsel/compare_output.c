@@ -197,7 +197,7 @@ static double tick_step(double max)
         return step;
 }
 
-enum { W = 900, H = 520, LEFT = 80, RIGHT = 190, TOP = 50, BOTTOM = 60 };
+enum { W = 960, H = 520, LEFT = 80, RIGHT = 250, TOP = 50, BOTTOM = 60 };
 
 static const char *const colours[] = {
         "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
