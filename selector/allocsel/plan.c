@@ -429,6 +429,8 @@ int plan_make(struct plan *pl, const struct plan_options *o, const char *service
                                 r = add_children_spec(pl, envp);
                         if (r == 0 && o->describe)
                                 r = plan_host_notes(pl, envp);
+                        if (r == 0 && o->describe)
+                                r = plan_limit_notes(pl);
                         if (r < 0)
                                 return r;
                         check_lengths(pl, envp);

@@ -449,6 +449,25 @@ expect_has "--explain says where the allocator comes from" "allocator:  jemalloc
 expect_has "--explain names every variable" "MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,narenas:3" "$out"
 run --explain nothing-set
 expect_has "--explain says when the allocator is the default" "allocator:  glibc (default)" "$out"
+install -m 644 "$top"/conf/low-rss-*.conf "$pd/"
+run --explain low-rss-mimalloc
+expect_has "--explain: the mimalloc policy says where it does not give memory back" \
+        "note:       mimalloc gives a page freed by another thread back only when the thread that owns it allocates again" "$out"
+expect_has "--explain: ...and what to use there" "For multi-threaded runtimes use low-rss-glibc or low-rss-jemalloc" "$out"
+run --explain low-rss-tcmalloc
+expect_has "--explain: the tcmalloc policy says what its small thread cache costs" \
+        "note:       a total thread cache under 16 MiB costs CPU on many busy threads" "$out"
+printf 'allocator = "tcmalloc-minimal";\ntcmalloc = { max_total_thread_cache_bytes = "32M"; };\n' | policy tc-big-cache
+run --explain tc-big-cache
+expect_not_has "--explain: ...and a tcmalloc policy with a large one does not" "costs CPU on many busy threads" "$out"
+run --explain low-rss-glibc
+expect_has "--explain: the glibc policy says where it costs more CPU" "except Ruby with 16 threads: 1.15x" "$out"
+run --explain low-rss-jemalloc
+expect_has "--explain: the jemalloc policy says where it costs more CPU" "except Node (8 workers): 1.11x" "$out"
+printf 'allocator = "jemalloc";\n' | policy je-plain
+run --explain je-plain
+expect_not_has "--explain: no such note for a jemalloc policy without background_thread" "note:       make bench" "$out"
+rm -f "$pd"/low-rss-*.conf "$pd/tc-big-cache.conf" "$pd/je-plain.conf"
 run --list --json
 python3 -c 'import json,sys; d={a["name"]:a for a in json.loads(sys.stdin.read())}; assert d["jemalloc"]["found"] and d["jemalloc"]["version"]=="5.3.0" and d["tcmalloc"]["version"]=="2.10", d' <<<"$out" \
         && pass "--list --json finds each allocator with its version" || fail "--list --json" "$out"
