@@ -15,7 +15,7 @@
 # BENCH_RUNTIMES="ruby java node python", BENCH_RUNTIME_ROUNDS=3,
 # BENCH_RUNTIME_CONFIGS (default: plain, the hand recipes, the four policies),
 # BENCH_RUNTIME_POLICIES=DIR: more policies to compare (NAME.conf, then
-# NAME in BENCH_RUNTIME_CONFIGS). About 13 minutes with the defaults on a
+# NAME in BENCH_RUNTIME_CONFIGS). About 12 minutes with the defaults on a
 # 2-CPU machine. Run it on a quiet machine: flock /tmp/allocsel-heavy.lock make bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
