@@ -103,9 +103,9 @@ expect_has "started event on stderr without a journal" "je: started $probe with 
 printf 'allocator = "glibc";\nrelease = { interval_ms = 1000; min_free_kb = 1024; };\n' | policy glibc-rel
 run --no-monitor glibc-rel true
 expect_has "a glibc policy's started event reads as a sentence, naming the release helper" \
-        "glibc-rel: started $(command -v true) with glibc malloc and the release helper ($build/liballocsel-release.so): " "$err"
+        "glibc-rel: started $(type -P true) with glibc malloc and the release helper ($build/liballocsel-release.so): " "$err"
 run --no-monitor --allocator glibc web true
-expect_has "...and without one" "web: started $(command -v true) with glibc malloc: " "$err"
+expect_has "...and without one" "web: started $(type -P true) with glibc malloc: " "$err"
 
 policy tc <<'EOF2'
 allocator = "tcmalloc";
