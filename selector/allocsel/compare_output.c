@@ -85,7 +85,7 @@ void compare_print_table(const struct comparison *c, const struct compare_option
                 if ((int)strlen(c->v[i].label) > width)
                         width = (int)strlen(c->v[i].label);
         fprintf(f, "\n%-*s %11s %11s %s%11s %9s %9s  %s%s\n", width, "allocator", "peak RSS", "end RSS",
-                exit_column ? "  at exit " : "", "mean RSS", "wall", "CPU", "status",
+                exit_column ? "    at exit " : "", "mean RSS", "wall", "CPU", "status",
                 co->runs > 1 ? "   (medians)" : "");
         for (size_t i = 0; i < c->n; i++) {
                 const struct compare_entry *e = &c->v[i];
@@ -112,7 +112,7 @@ void compare_print_table(const struct comparison *c, const struct compare_option
         }
         fprintf(f, "\npeak RSS: the kernel's high-water mark (VmHWM). end RSS: the last sample before the last %d %%\n"
                    "of the run (its idle phase, not its exit)%s.\n",
-                COMPARE_END_SKIP_PERCENT, exit_column ? "; at exit: the last sample, taken while it exited" : "");
+                COMPARE_END_SKIP_PERCENT, exit_column ? "; at exit: the last sample, from those last 5 %" : "");
         fprintf(f, "samples: %s/samples.csv  summary: %s/summary.json  graph: %s/rss.svg\n", co->output,
                 co->output, co->output);
 }
