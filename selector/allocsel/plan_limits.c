@@ -48,22 +48,24 @@ static const struct limit {
         { FAMILY_MIMALLOC, always,
           "mimalloc gives a page freed by another thread back only when the thread that owns it allocates "
           "again: services whose threads free each other's memory and then idle keep it. make bench, 5 s "
-          "into idle with low-rss-mimalloc, of what was freed: Ruby gave back 16 %, Java 31 %, Node 46 %, "
+          "into idle with low-rss-mimalloc, of what was freed: Ruby gave back 17 %, Java 30 %, Node 37 %, "
           "Python (asyncio + threads) 1 %; no setting of mimalloc 2.0 changed that (page_reset, "
           "abandoned_page_reset, eager_commit = 0, measured). For multi-threaded runtimes use "
           "low-rss-glibc or low-rss-jemalloc" },
         { FAMILY_GPERFTOOLS, small_thread_cache,
           "a total thread cache under 16 MiB costs CPU on many busy threads: make bench, low-rss-tcmalloc "
-          "(1 MiB) against plain glibc: Ruby (16 threads) 1.89x the CPU and 0.78x the requests/s, Node "
-          "(8 workers) 1.39x, Java 1.13x. 16 to 32 MiB brought Ruby to 1.02-1.09x but left 99-108 MiB "
-          "resident instead of 67. For multi-threaded runtimes use low-rss-glibc or low-rss-jemalloc" },
+          "(1 MiB) against plain glibc: Ruby (16 threads) 1.54x the CPU and 0.64x the requests/s, Node "
+          "(8 workers) 1.75x, Python (8 threads) 1.25x. 16 to 32 MiB brought Ruby to 1.02-1.09x but "
+          "left 99-108 MiB resident instead of 67. For multi-threaded runtimes use low-rss-glibc or "
+          "low-rss-jemalloc" },
         { FAMILY_GLIBC, release_helper,
           "make bench: the release helper gave back 89-99 % of what was freed on Ruby, Java, Node and "
-          "Python at 0.85-1.01x plain glibc's CPU, except Ruby with 16 threads: 1.15x (1.02-1.37x over "
-          "eight runs on a shared machine; 0.94-1.13x without glibc.mxfast = 0)" },
+          "Python at 0.67-1.00x plain glibc's CPU; but Ruby with 16 busy threads on a loaded machine "
+          "cost 1.02-1.37x (eight runs; 0.94-1.13x without glibc.mxfast = 0). low-rss-jemalloc stayed "
+          "within 1.07x on Ruby" },
         { FAMILY_JEMALLOC, background_thread,
-          "make bench: gave back 88-98 % of what was freed on Ruby, Java, Node and Python at 0.75-1.07x "
-          "plain glibc's CPU, except Node (8 workers): 1.11x in the recorded run (0.93x in another)" },
+          "make bench: gave back 88-98 % of what was freed on Ruby, Java, Node and Python at 0.67-1.02x "
+          "plain glibc's CPU (over three runs, Node with 8 workers 0.93-1.11x)" },
 };
 
 int plan_limit_notes(struct plan *pl)

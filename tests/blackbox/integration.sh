@@ -461,9 +461,9 @@ printf 'allocator = "tcmalloc-minimal";\ntcmalloc = { max_total_thread_cache_byt
 run --explain tc-big-cache
 expect_not_has "--explain: ...and a tcmalloc policy with a large one does not" "costs CPU on many busy threads" "$out"
 run --explain low-rss-glibc
-expect_has "--explain: the glibc policy says where it costs more CPU" "except Ruby with 16 threads: 1.15x" "$out"
+expect_has "--explain: the glibc policy says where it costs more CPU" "but Ruby with 16 busy threads on a loaded machine cost 1.02-1.37x" "$out"
 run --explain low-rss-jemalloc
-expect_has "--explain: the jemalloc policy says where it costs more CPU" "except Node (8 workers): 1.11x" "$out"
+expect_has "--explain: the jemalloc policy says what it was measured to cost" "Node with 8 workers 0.93-1.11x" "$out"
 printf 'allocator = "jemalloc";\n' | policy je-plain
 run --explain je-plain
 expect_not_has "--explain: no such note for a jemalloc policy without background_thread" "note:       make bench" "$out"
