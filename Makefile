@@ -65,6 +65,7 @@ UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(CORE_TESTS) $(LAUNCHER_TESTS) $(MONI
 # The unit tests need only the build dependencies (packages run them).
 UNIT_TOOLS := $(BUILD)/tests/libfake-je.so $(BUILD)/tests/libfake-alloc.so $(BUILD)/tests/libno-override.so $(BUILD)/tests/static-true $(BUILD)/tests/links-jemalloc
 TEST_TOOLS := $(UNIT_TOOLS) $(BUILD)/tests/fragment $(BUILD)/tests/fragment-nopie $(BUILD)/tests/notify-ready $(BUILD)/tests/eater $(BUILD)/tests/probe \
+              $(BUILD)/tests/shaped \
               $(BUILD)/tests/old-kernel $(BUILD)/tests/spawner $(BUILD)/tests/libkeep.so \
               $(BUILD)/tests/libabort-at-load.so $(BUILD)/tests/libneeds-ghost.so $(BUILD)/tests/libhangs-at-load.so \
               $(BUILD)/tests/libhangs-closed.so $(BUILD)/tests/librejects-decay.so \
@@ -209,6 +210,9 @@ $(BUILD)/tests/eater: tests/helpers/eater.c | $(BUILD)/tests
 $(BUILD)/tests/churn: tests/helpers/churn.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
 
+$(BUILD)/tests/shaped: tests/helpers/shaped.c | $(BUILD)/tests
+	$(CC) -std=c17 $(WARN) -O1 -o $@ $<
+
 $(BUILD)/tests/libfake-je.so: tests/helpers/fake-prefixed-jemalloc.c | $(BUILD)/tests
 	$(CC) -std=c17 $(WARN) -O1 -shared -fPIC -o $@ $<
 
@@ -270,6 +274,7 @@ bench: all
 	BUILD=$(BUILD) bash bench/policy.sh
 	BUILD=$(BUILD) bash bench/check.sh
 	BUILD=$(BUILD) bash bench/report.sh
+	BUILD=$(BUILD) bash bench/runtimes.sh
 
 # No process is started from the fuzz target: leave out what spawns.
 FUZZ_SRCS := $(CORE_SRCS) $(filter-out %/main.c %/helper.c %/announce.c %/compare.c %/compare_output.c,$(LAUNCHER_SRCS))

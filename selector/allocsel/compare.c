@@ -83,6 +83,26 @@ static void add_point(struct compare_run *r, long long t, long long rss)
         r->rss_kb[r->n++] = rss;
 }
 
+/* The peak is the kernel's high-water mark, not the highest sample (which
+ * misses whatever rose and fell between two samples): the program's VmHWM
+ * plus what its descendants hold at this sample. The tree's RSS (read from
+ * /proc/PID/stat) can be a little above VmHWM's last update: the higher of
+ * the two. */
+static void note_peak(struct compare_run *r, pid_t pid, const struct tree_sample *s)
+{
+        struct proc_sample own;
+        long long peak = s->rss_kb;
+
+        if (proc_read_status(pid, &own) == 0 && own.hwm_kb > 0) {
+                long long descendants = s->rss_kb > own.rss_kb ? s->rss_kb - own.rss_kb : 0;
+
+                if (own.hwm_kb + descendants > peak)
+                        peak = own.hwm_kb + descendants;
+        }
+        if (peak > r->peak_kb)
+                r->peak_kb = peak;
+}
+
 /* The program, in a process group of its own, with the environment the
  * plan gives the process it runs in (the release helper's PID is its own). */
 static pid_t start_program(const struct compare_options *co, const struct plan *pl, char **envp, int out)
@@ -187,12 +207,9 @@ static int run_once(const struct compare_options *co, const struct outputs *o, c
                         area += last_rss * (t - last_t);
                         last_t = t;
                         last_rss = s.rss_kb;
-                        r->end_kb = s.rss_kb;
-                        if (s.rss_kb > r->peak_kb)
-                                r->peak_kb = s.rss_kb;
+                        note_peak(r, pid, &s);
                         r->samples++;
-                        if (run == 1)
-                                add_point(r, t, s.rss_kb);
+                        add_point(r, t, s.rss_kb);
                         progress(name, run, co->runs, t, s.rss_kb);
                 }
                 /* the exit wakes the poll at once; without a pidfd (kernels
@@ -212,11 +229,27 @@ static int run_once(const struct compare_options *co, const struct outputs *o, c
         r->cpu_ms = (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
                     (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
         r->mean_kb = last_t > 0 ? area / last_t : last_rss;
+        compare_choose_end(r);
         r->exit_status = status;
         r->finished = !interrupted;
         if (isatty(STDOUT_FILENO))
                 printf("\n");
         return 0;
+}
+
+/* How an entry is named in the table, samples.csv, the graph and its log
+ * files: a policy as policy:NAME, so that a service named like an
+ * allocator (glibc, jemalloc) is never taken for it. An allocator's name
+ * has no ':' (allocsel.conf's names are libconfig setting names). */
+static char *entry_label(const char *name, bool is_policy)
+{
+        char *label = NULL;
+
+        if (!name)
+                return NULL;
+        if (!is_policy)
+                return strdup(name);
+        return asprintf(&label, "policy:%s", name) < 0 ? NULL : label;
 }
 
 /* The plan a policy for this entry makes (kept for its runs), or why none:
@@ -311,6 +344,7 @@ static void free_comparison(struct comparison *c)
                 }
                 free(c->v[i].runs);
                 free(c->v[i].name);
+                free(c->v[i].label);
                 free(c->v[i].skipped);
         }
         free(c->v);
@@ -351,7 +385,14 @@ int compare_main(const struct plan_options *o, const struct compare_options *co,
                 bool policy = i >= names.n;
 
                 c.v[c.n].name = strdup(policy ? co->policies.v[i - names.n] : names.v[i]);
+                c.v[c.n].label = entry_label(c.v[c.n].name, policy);
                 c.v[c.n].is_policy = policy;
+                if (!c.v[c.n].name || !c.v[c.n].label) {
+                        free(c.v[c.n].name);
+                        free(c.v[c.n].label);
+                        fprintf(stderr, "allocsel: out of memory\n");
+                        break;
+                }
                 prepare(o, co, envp, &c.v[c.n], &plans[c.n]);
                 c.n++;
         }
@@ -361,7 +402,7 @@ int compare_main(const struct plan_options *o, const struct compare_options *co,
                 for (size_t i = 0; i < c.n && !interrupted && r >= 0; i++) {
                         if (c.v[i].skipped)
                                 continue;
-                        r = run_once(co, &out, c.v[i].name, run, &plans[i], envp, &c.v[i].runs[run - 1], &why);
+                        r = run_once(co, &out, c.v[i].label, run, &plans[i], envp, &c.v[i].runs[run - 1], &why);
                         if (r == 0)
                                 c.v[i].n_runs = run;
                         else if (why)

@@ -42,20 +42,61 @@ static void status_text(int status, char *buf, size_t size)
                 snprintf(buf, size, "?");
 }
 
+void compare_choose_end(struct compare_run *r)
+{
+        long long before = r->wall_ms - r->wall_ms * COMPARE_END_SKIP_PERCENT / 100;
+        size_t k = 0;
+
+        if (r->n == 0)
+                return;
+        while (k + 1 < r->n && r->t_ms[k + 1] <= before)
+                k++;
+        r->end_kb = r->rss_kb[k];
+        r->end_t_ms = r->t_ms[k];
+        r->last_kb = r->rss_kb[r->n - 1];
+}
+
 #define MEDIAN(e, field) compare_median((e), offsetof(struct compare_run, field))
+
+/* Whether the last sample (taken while the program exits) is worth a
+ * column: it differs from the end RSS by more than 1 % somewhere. */
+static bool exit_differs(const struct comparison *c)
+{
+        for (size_t i = 0; i < c->n; i++) {
+                const struct compare_entry *e = &c->v[i];
+                long long end, last;
+
+                if (e->skipped || e->n_runs == 0)
+                        continue;
+                end = MEDIAN(e, end_kb);
+                last = MEDIAN(e, last_kb);
+                if (llabs(last - end) * 100 > end)
+                        return true;
+        }
+        return false;
+}
 
 void compare_print_table(const struct comparison *c, const struct compare_options *co, FILE *f)
 {
-        fprintf(f, "\n%-18s %11s %11s %11s %9s %9s  %s%s\n", "allocator", "peak RSS", "end RSS", "mean RSS",
-                "wall", "CPU", "status", co->runs > 1 ? "   (medians)" : "");
+        bool exit_column = exit_differs(c);
+        int width = 18;
+
+        for (size_t i = 0; i < c->n; i++)
+                if ((int)strlen(c->v[i].label) > width)
+                        width = (int)strlen(c->v[i].label);
+        fprintf(f, "\n%-*s %11s %11s %s%11s %9s %9s  %s%s\n", width, "allocator", "peak RSS", "end RSS",
+                exit_column ? "    at exit " : "", "mean RSS", "wall", "CPU", "status",
+                co->runs > 1 ? "   (medians)" : "");
         for (size_t i = 0; i < c->n; i++) {
                 const struct compare_entry *e = &c->v[i];
-                char status[64];
+                char status[64], at_exit[32] = "";
 
                 if (e->skipped || e->n_runs == 0) {
-                        fprintf(f, "%-18s skipped: %s\n", e->name, e->skipped ? e->skipped : "interrupted");
+                        fprintf(f, "%-*s skipped: %s\n", width, e->label, e->skipped ? e->skipped : "interrupted");
                         continue;
                 }
+                if (exit_column)
+                        snprintf(at_exit, sizeof(at_exit), "%7.1f MiB", (double)MEDIAN(e, last_kb) / 1024);
                 status_text(e->runs[e->n_runs - 1].exit_status, status, sizeof(status));
                 for (int k = 0; k < e->n_runs; k++)
                         if (e->runs[k].exit_status != 0) {
@@ -63,21 +104,24 @@ void compare_print_table(const struct comparison *c, const struct compare_option
                                 snprintf(status + strlen(status), sizeof(status) - strlen(status), " (FAILED)");
                                 break;
                         }
-                fprintf(f, "%-18s %7.1f MiB %7.1f MiB %7.1f MiB %7.2f s %7.2f s  %s%s\n", e->name,
-                        (double)MEDIAN(e, peak_kb) / 1024, (double)MEDIAN(e, end_kb) / 1024,
-                        (double)MEDIAN(e, mean_kb) / 1024, (double)MEDIAN(e, wall_ms) / 1000,
+                fprintf(f, "%-*s %7.1f MiB %7.1f MiB %s%s%7.1f MiB %7.2f s %7.2f s  %s%s\n", width, e->label,
+                        (double)MEDIAN(e, peak_kb) / 1024, (double)MEDIAN(e, end_kb) / 1024, at_exit,
+                        exit_column ? " " : "", (double)MEDIAN(e, mean_kb) / 1024, (double)MEDIAN(e, wall_ms) / 1000,
                         (double)MEDIAN(e, cpu_ms) / 1000, status,
                         e->runs[e->n_runs - 1].finished ? "" : " (interrupted)");
         }
-        fprintf(f, "\nsamples: %s/samples.csv  summary: %s/summary.json  graph: %s/rss.svg\n", co->output,
+        fprintf(f, "\npeak RSS: the kernel's high-water mark (VmHWM). end RSS: the last sample before the last %d %%\n"
+                   "of the run (its idle phase, not its exit)%s.\n",
+                COMPARE_END_SKIP_PERCENT, exit_column ? "; at exit: the last sample, from those last 5 %" : "");
+        fprintf(f, "samples: %s/samples.csv  summary: %s/summary.json  graph: %s/rss.svg\n", co->output,
                 co->output, co->output);
 }
 
 static void json_run(const struct compare_run *r, FILE *f)
 {
-        fprintf(f, "{\"peak_rss_kb\":%lld,\"end_rss_kb\":%lld,\"mean_rss_kb\":%lld,\"wall_ms\":%lld,"
-                   "\"cpu_ms\":%lld,\"samples\":%d,\"finished\":%s,",
-                r->peak_kb, r->end_kb, r->mean_kb, r->wall_ms, r->cpu_ms, r->samples,
+        fprintf(f, "{\"peak_rss_kb\":%lld,\"end_rss_kb\":%lld,\"end_t_ms\":%lld,\"last_rss_kb\":%lld,"
+                   "\"mean_rss_kb\":%lld,\"wall_ms\":%lld,\"cpu_ms\":%lld,\"samples\":%d,\"finished\":%s,",
+                r->peak_kb, r->end_kb, r->end_t_ms, r->last_kb, r->mean_kb, r->wall_ms, r->cpu_ms, r->samples,
                 r->finished ? "true" : "false");
         if (WIFEXITED(r->exit_status))
                 fprintf(f, "\"exit_status\":%d,\"signal\":null}", WEXITSTATUS(r->exit_status));
@@ -99,6 +143,9 @@ int compare_write_json(const struct comparison *c, const struct compare_options 
 
                 fprintf(f, "%s{\"name\":", i ? "," : "");
                 json_string(f, e->name);
+                fprintf(f, ",\"label\":");
+                json_string(f, e->label);
+                fprintf(f, ",\"kind\":\"%s\"", e->is_policy ? "policy" : "allocator");
                 fprintf(f, ",\"skipped\":");
                 json_string_or_null(f, e->skipped);
                 fprintf(f, ",\"runs\":[");
@@ -108,10 +155,10 @@ int compare_write_json(const struct comparison *c, const struct compare_options 
                 }
                 fprintf(f, "],\"median\":");
                 if (e->n_runs > 0)
-                        fprintf(f, "{\"peak_rss_kb\":%lld,\"end_rss_kb\":%lld,\"mean_rss_kb\":%lld,\"wall_ms\":%lld,"
-                                   "\"cpu_ms\":%lld}",
-                                MEDIAN(e, peak_kb), MEDIAN(e, end_kb), MEDIAN(e, mean_kb), MEDIAN(e, wall_ms),
-                                MEDIAN(e, cpu_ms));
+                        fprintf(f, "{\"peak_rss_kb\":%lld,\"end_rss_kb\":%lld,\"last_rss_kb\":%lld,"
+                                   "\"mean_rss_kb\":%lld,\"wall_ms\":%lld,\"cpu_ms\":%lld}",
+                                MEDIAN(e, peak_kb), MEDIAN(e, end_kb), MEDIAN(e, last_kb), MEDIAN(e, mean_kb),
+                                MEDIAN(e, wall_ms), MEDIAN(e, cpu_ms));
                 else
                         fprintf(f, "null");
                 fprintf(f, "}");
@@ -150,7 +197,7 @@ static double tick_step(double max)
         return step;
 }
 
-enum { W = 900, H = 520, LEFT = 80, RIGHT = 190, TOP = 50, BOTTOM = 60 };
+enum { W = 960, H = 520, LEFT = 80, RIGHT = 250, TOP = 50, BOTTOM = 60 };
 
 static const char *const colours[] = {
         "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -219,7 +266,7 @@ int compare_write_svg(const struct comparison *c, const struct compare_options *
                 if (e->n_runs == 0 || e->runs[0].n == 0)
                         continue;
                 fprintf(f, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" data-allocator=\"", colour);
-                xml_text(f, e->name);
+                xml_text(f, e->label);
                 fprintf(f, "\" d=\"");
                 for (size_t k = 0; k < e->runs[0].n; k++)
                         fprintf(f, "%s%.1f %.1f", k ? " L" : "M",
@@ -229,7 +276,7 @@ int compare_write_svg(const struct comparison *c, const struct compare_options *
                 fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>\n",
                         W - RIGHT + 15, TOP + 10 + legend * 22, W - RIGHT + 40, TOP + 10 + legend * 22, colour);
                 fprintf(f, "<text x=\"%d\" y=\"%d\">", W - RIGHT + 46, TOP + 14 + legend * 22);
-                xml_text(f, e->name);
+                xml_text(f, e->label);
                 fprintf(f, "</text>\n");
                 legend++;
         }

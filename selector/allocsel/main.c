@@ -232,7 +232,9 @@ static int start_planned(const struct cli *c, const struct plan *pl, const char 
                 strv_free(&envp);
                 return start_bare(c, path, program_sigchld);
         }
-        announce(&a, &ev, watch, pl->library);
+        /* the library whose mapping the startup record reports: the
+         * allocator's, or for glibc the release helper when there is one */
+        announce(&a, &ev, watch, pl->library ? pl->library : pl->release.enabled ? pl->release_library : NULL);
         e = try_exec(path, c->program, skipped ? environ : envp.v, program_sigchld);
         announce_withdraw(&a); /* no started record for what did not start */
         event_free(&ev);

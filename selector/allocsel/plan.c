@@ -418,6 +418,8 @@ static int plan_changes(struct plan *pl, const struct plan_options *o, char *con
                 r = add_children_spec(pl, envp);
         if (r == 0 && o->describe)
                 r = plan_host_notes(pl, envp);
+        if (r == 0 && o->describe)
+                r = plan_limit_notes(pl);
         if (r == 0)
                 check_lengths(pl, envp);
         return r;

@@ -80,4 +80,8 @@ int plan_environment(const struct plan *pl, char *const *envp, pid_t pid, struct
  * the caller's. */
 int plan_host_notes(struct plan *pl, char *const *envp);
 
+/* Adds notes on where the plan's allocator was measured not to give memory
+ * back, or to cost CPU (plan_limits.c). */
+int plan_limit_notes(struct plan *pl);
+
 #endif

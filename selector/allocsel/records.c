@@ -82,6 +82,24 @@ static char *preloads(const struct plan *pl)
         return joined;
 }
 
+/* "started PROGRAM with jemalloc (LIBRARY): ...", or for glibc, which
+ * preloads no allocator, "with glibc malloc", and the release helper when
+ * the policy preloads it. */
+static void started_message(struct event *ev, const struct plan *pl, const char *program, const char *joined)
+{
+        const char *vars = joined[0] ? joined : "no variables set";
+
+        if (pl->library)
+                event_add(ev, "MESSAGE=%s: started %s with %s (%s): %s", pl->service, program, pl->allocator->name,
+                          pl->library, vars);
+        else if (pl->release.enabled && pl->release_library)
+                event_add(ev, "MESSAGE=%s: started %s with %s malloc and the release helper (%s): %s", pl->service,
+                          program, pl->allocator->name, pl->release_library, vars);
+        else
+                event_add(ev, "MESSAGE=%s: started %s with %s malloc: %s", pl->service, program, pl->allocator->name,
+                          vars);
+}
+
 int record_started(struct event *ev, const struct plan *pl, const char *program, pid_t pid,
                    const struct strv *vars, const char *preload_skipped)
 {
@@ -108,8 +126,7 @@ int record_started(struct event *ev, const struct plan *pl, const char *program,
                 event_add(ev, "MESSAGE=%s: started %s, no policy file: environment untouched", pl->service,
                           program);
         } else if (joined) {
-                event_add(ev, "MESSAGE=%s: started %s with %s (%s): %s", pl->service, program,
-                          pl->allocator->name, lib, joined[0] ? joined : "no variables set");
+                started_message(ev, pl, program, joined);
         }
         if (!joined && !ev->error)
                 ev->error = -ENOMEM;

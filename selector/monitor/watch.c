@@ -105,9 +105,9 @@ static void log_startup(const struct watch *w)
                           "take (set-ID program, or it exec'd something else); %ld KiB resident", service(w),
                           w->library, (int)w->pid, w->settings.startup_ms, w->last.rss_kb);
         else
-                event_add(&ev, "MESSAGE=%s: %ld KiB resident %lld ms after start (peak %ld KiB)%s%s", service(w),
+                event_add(&ev, "MESSAGE=%s: %ld KiB resident %lld ms after start (peak %ld KiB)%s%s%s", service(w),
                           w->last.rss_kb, w->settings.startup_ms, w->peak_kb, known ? ", " : "",
-                          known ? "allocator library loaded" : "");
+                          known ? w->library : "", known ? " is mapped" : "");
         send_record(&ev);
 }
 

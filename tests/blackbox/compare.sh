@@ -18,6 +18,37 @@ PY
 svg_paths() { python3 -c 'import sys, xml.etree.ElementTree as E
 print(len(E.parse(sys.argv[1]).findall(".//{http://www.w3.org/2000/svg}path")))' "$1"; }
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# table_figure OUT LABEL FIGURE: one figure of the printed table's row for LABEL, as printed
+# (FIGURE: peak, end, exit, mean, wall, cpu; exit is "-" when the table has no such column)
+table_figure() {
+        python3 - "$@" <<'PY'
+import re, sys
+out, label, figure = sys.argv[1:]
+row = [l for l in out.splitlines() if l.split()[:1] == [label]][0]
+nums = re.findall(r"([0-9.]+) (?:MiB|s)\b", row)
+names = ["peak", "end", "exit", "mean", "wall", "cpu"] if len(nums) == 6 else ["peak", "end", "mean", "wall", "cpu"]
+print(dict(zip(names, nums)).get(figure, "-"))
+PY
+}
+# close_to A B TOLERANCE_PERCENT SLACK: whether |A - B| <= B * TOLERANCE / 100 + SLACK
+close_to() { python3 -c "import sys; a, b, p, s = map(float, sys.argv[1:]); sys.exit(0 if abs(a - b) <= b * p / 100 + s else 1)" "$@"; }
+
+# sampled_compare NAME INTERVAL SHAPE...: --compare of tests/helpers/shaped SHAPE under glibc into
+# $truth-NAME, watched meanwhile by the independent sampler (its figures in $work/sampled-NAME.json)
+sampled_compare() {
+        local name=$1 interval=$2 sampler_pid
+        shift 2
+        /usr/bin/python3 "$top/tests/helpers/rss_sampler.py" 60 "$build/tests/shaped" "$@" > "$work/sampled-$name.json" &
+        sampler_pid=$!
+        run --compare --allocators glibc --interval "$interval" --output "$truth-$name" -- "$build/tests/shaped" "$@"
+        wait "$sampler_pid"
+}
+
+# sampler_agrees NAME FIGURE EXPR TOLERANCE_PERCENT SLACK: whether the table's FIGURE for glibc
+# (in $out) is within TOLERANCE % + SLACK of EXPR over the sampler's figures (d)
+sampler_agrees() {
+        close_to "$(table_figure "$out" glibc "$2")" "$(json_get "$work/sampled-$1.json" "$3")" "$4" "$5"
+}
 
 compare_tests() {
         local cmp="$work/compare" eater="$build/tests/eater" rows pid
@@ -42,6 +73,51 @@ compare_tests() {
         expect_has "compare: the table points to the graph" "graph: $cmp/rss.svg" "$out"
         [ -s "$cmp/output-glibc-1.log" ] && pass "compare: the program's output is kept per run" \
                 || fail "compare: the program's output is kept per run"
+
+        echo "# --compare tells the truth: a peak between two samples is the kernel's high-water mark"
+        local truth="$cmp-truth" own
+        sampled_compare peak 400 300 0 20 1000 20 0
+        own=$(sed -n 's/^hwm_kb=//p' "$truth-peak/output-glibc-1.log")
+        expect_eq "compare truth: the peak is the program's own VmHWM (300 MiB held between two samples)" 0 \
+                "$(close_to "$(table_figure "$out" glibc peak)" "$(python3 -c "print($own / 1024)")" 1 0.2; echo $?)"
+        expect_eq "compare truth: ...and the independent sampler's" 0 \
+                "$(sampler_agrees peak peak "d['peak_kb'] / 1024" 1 0.2; echo $?)"
+
+        echo "# --compare tells the truth: end RSS is the idle phase's, not the exit's; the table against an independent sampler"
+        sampled_compare end 50 40 0 150 2400 10 100
+        own=$(sed -n 's/^idle_rss_kb=//p' "$truth-end/output-glibc-1.log")
+        expect_eq "compare truth: end RSS is what the program held idle (its own VmRSS), not its exit's" 0 \
+                "$(close_to "$(table_figure "$out" glibc end)" "$(python3 -c "print($own / 1024)")" 2 0.5; echo $?)"
+        expect_eq "compare truth: end RSS agrees with the sampler's idle plateau" 0 \
+                "$(sampler_agrees end end "d['plateau_mib'] + 0.5" 2 1; echo $?)"
+        expect_eq "compare truth: the last sample, taken during the exit, is shown beside it" 0 \
+                "$(sampler_agrees end exit "d['last_kb'] / 1024" 10 1; echo $?)"
+        expect_has "compare truth: the table says how end RSS is chosen" "end RSS: the last sample before the last 5 %" "$out"
+        expect_eq "compare truth: peak agrees with the sampler" 0 \
+                "$(sampler_agrees end peak "d['peak_kb'] / 1024" 1 0.2; echo $?)"
+        expect_eq "compare truth: mean RSS agrees with the sampler" 0 \
+                "$(sampler_agrees end mean "d['mean_kb'] / 1024" 5 1; echo $?)"
+        expect_eq "compare truth: wall time agrees with how long the sampler saw the program" 0 \
+                "$(sampler_agrees end wall "d['seen_ms'] / 1000" 5 0.1; echo $?)"
+        expect_eq "compare truth: CPU time agrees with the sampler's last reading" 0 \
+                "$(sampler_agrees end cpu "d['cpu_ms'] / 1000" 10 0.05; echo $?)"
+        expect_eq "compare truth: summary.json has the same end RSS" \
+                "$(table_figure "$out" glibc end)" "$(json_get "$truth-end/summary.json" "'%.1f' % (d['allocators'][0]['median']['end_rss_kb'] / 1024)")"
+
+        echo "# --compare: an allocator and a policy of the same name are kept apart"
+        printf 'allocator = "glibc";\nrelease = { interval_ms = 200; min_free_kb = 1024; };\n' > "$pd/glibc.conf"
+        chmod 644 "$pd/glibc.conf"
+        run --compare --allocators glibc --policies glibc --interval 50 --output "$cmp-same" -- "$eater" 20 300
+        rm -f "$pd/glibc.conf"
+        expect_eq "compare: allocator glibc and policy glibc are two rows" "glibc policy:glibc" \
+                "$(awk '$2 ~ /MiB|^[0-9.]+$/ {print $1}' <<<"$out" | xargs)"
+        expect_eq "compare: ...with a log each" "2" "$(ls "$cmp-same" | grep -c '^output-.*glibc-1\.log$')"
+        expect_eq "compare: ...two curves in samples.csv" "glibc policy:glibc" "$(cut -d, -f1 "$cmp-same/samples.csv" | sed 1d | uniq | xargs)"
+        expect_eq "compare: ...and two legend entries" "glibc policy:glibc" \
+                "$(python3 -c 'import sys, xml.etree.ElementTree as E
+print(" ".join(p.get("data-allocator") for p in E.parse(sys.argv[1]).findall(".//{http://www.w3.org/2000/svg}path")))' "$cmp-same/rss.svg")"
+        expect_eq "compare: summary.json says which is which" "allocator policy" \
+                "$(json_get "$cmp-same/summary.json" "' '.join(a['kind'] for a in d['allocators'])")"
 
         echo "# --compare: skipped allocators, failing programs, a service's tuning, --runs"
         cat > "$work/ghost.conf" <<EOF2

@@ -162,7 +162,7 @@ EOF2
         chmod 755 "$work/exec-probe.sh"
         run_capture "$allocsel" --policy-dir "$pd" --config "$work/none.conf" --compare --policies kids \
                 --interval 50 --output "$work/kids-compare" -- "$work/exec-probe.sh"
-        out=$(cat "$work/kids-compare"/output-kids-1.log 2>/dev/null)
+        out=$(cat "$work/kids-compare"/output-policy:kids-1.log 2>/dev/null)
         expect_eq "clean under --compare: the run's own exec chain keeps the allocator (its PID, not allocsel's)" \
                 1 "$(value maps.libjemalloc)"
 

@@ -99,7 +99,13 @@ expect_eq "jemalloc: narenas in effect" 3 "$(value je.opt.narenas)"
 expect_eq "environment section reaches the program" malloc "$(value env.PYTHONMALLOC)"
 expect_eq "ALLOCSEL_SERVICE" je "$(value env.ALLOCSEL_SERVICE)"
 expect_eq "ALLOCSEL_ALLOCATOR" jemalloc "$(value env.ALLOCSEL_ALLOCATOR)"
-expect_has "started event on stderr without a journal" "je: started $probe with jemalloc" "$err"
+expect_has "started event on stderr without a journal" "je: started $probe with jemalloc ($jemalloc)" "$err"
+printf 'allocator = "glibc";\nrelease = { interval_ms = 1000; min_free_kb = 1024; };\n' | policy glibc-rel
+run --no-monitor glibc-rel true
+expect_has "a glibc policy's started event reads as a sentence, naming the release helper" \
+        "glibc-rel: started $(type -P true) with glibc malloc and the release helper ($build/liballocsel-release.so): " "$err"
+run --no-monitor --allocator glibc web true
+expect_has "...and without one" "web: started $(type -P true) with glibc malloc: " "$err"
 
 policy tc <<'EOF2'
 allocator = "tcmalloc";
@@ -469,6 +475,25 @@ expect_has "--explain says where the allocator comes from" "allocator:  jemalloc
 expect_has "--explain names every variable" "MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,narenas:3" "$out"
 run --explain nothing-set
 expect_has "--explain says when the allocator is the default" "allocator:  glibc (default)" "$out"
+install -m 644 "$top"/conf/low-rss-*.conf "$pd/"
+run --explain low-rss-mimalloc
+expect_has "--explain: the mimalloc policy says where it does not give memory back" \
+        "note:       mimalloc gives a page freed by another thread back only when the thread that owns it allocates again" "$out"
+expect_has "--explain: ...and what to use there" "For multi-threaded runtimes use low-rss-glibc or low-rss-jemalloc" "$out"
+run --explain low-rss-tcmalloc
+expect_has "--explain: the tcmalloc policy says what its small thread cache costs" \
+        "note:       a total thread cache under 16 MiB costs CPU on many busy threads" "$out"
+printf 'allocator = "tcmalloc-minimal";\ntcmalloc = { max_total_thread_cache_bytes = "32M"; };\n' | policy tc-big-cache
+run --explain tc-big-cache
+expect_not_has "--explain: ...and a tcmalloc policy with a large one does not" "costs CPU on many busy threads" "$out"
+run --explain low-rss-glibc
+expect_has "--explain: the glibc policy says where it costs more CPU" "but Ruby with 16 busy threads on a loaded machine cost 1.02-1.37x" "$out"
+run --explain low-rss-jemalloc
+expect_has "--explain: the jemalloc policy says what it was measured to cost" "Node with 8 workers 0.93-1.11x" "$out"
+printf 'allocator = "jemalloc";\n' | policy je-plain
+run --explain je-plain
+expect_not_has "--explain: no such note for a jemalloc policy without background_thread" "note:       make bench" "$out"
+rm -f "$pd"/low-rss-*.conf "$pd/tc-big-cache.conf" "$pd/je-plain.conf"
 run --list --json
 python3 -c 'import json,sys; d={a["name"]:a for a in json.loads(sys.stdin.read())}; assert d["jemalloc"]["found"] and d["jemalloc"]["version"]=="5.3.0" and d["tcmalloc"]["version"]=="2.10", d' <<<"$out" \
         && pass "--list --json finds each allocator with its version" || fail "--list --json" "$out"

@@ -161,6 +161,18 @@ time.sleep(0.1)' >/dev/null 2>&1
         expect_eq "monitor: ALLOCSEL_LOADED false where the preload cannot take" false "$(jfield "$rec" ALLOCSEL_LOADED)"
         expect_eq "monitor: ...logged as a warning" 4 "$(jfield "$rec" PRIORITY)"
         expect_has "monitor: ...saying it is not mapped" "is NOT mapped" "$(jfield "$rec" MESSAGE)"
+        # glibc policies preload no allocator, but the release helper: whether it is mapped
+        printf 'allocator = "glibc";\nrelease = { interval_ms = 1000; min_free_kb = 1024; };\nmonitor = { startup_sample_ms = 300; };\n' \
+                > "$pd/$svc-rel.conf"
+        cp "$pd/$svc-rel.conf" "$pd/$svc-rel-gone.conf"
+        chmod 644 "$pd/$svc-rel.conf" "$pd/$svc-rel-gone.conf"
+        "$allocsel" --policy-dir "$pd" "$svc-rel" "$eater" 1 1500 >/dev/null 2>&1
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc-rel" "MESSAGE_ID=$(msgid STARTUP_RSS)")
+        expect_eq "monitor: a glibc policy's startup record says the release helper is mapped" true "$(jfield "$rec" ALLOCSEL_LOADED)"
+        expect_has "monitor: ...naming it" "liballocsel-release.so is mapped" "$(jfield "$rec" MESSAGE)"
+        "$allocsel" --policy-dir "$pd" "$svc-rel-gone" /bin/sh -c 'exec env -u LD_PRELOAD sleep 1.5' >/dev/null 2>&1
+        rec=$(record 1 "ALLOCSEL_SERVICE=$svc-rel-gone" "MESSAGE_ID=$(msgid STARTUP_RSS)")
+        expect_eq "monitor: ...and that it is not once the program exec'd something without it" false "$(jfield "$rec" ALLOCSEL_LOADED)"
         for off in "--no-monitor" "enabled = false"; do
                 local s="$svc-off${off//[^a-z]/}"
                 if [ "$off" = "--no-monitor" ]; then
