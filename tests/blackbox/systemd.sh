@@ -93,12 +93,17 @@ case "$state" in running|degraded) pass "systemd booted in the container ($state
 
 # The host's monitor as the packages install it (the build's program), started
 # by its socket on the first record.
+# (installed in the container's own /usr: the unit's PrivateTmp= hides a
+# checkout under /tmp, as CI's may be)
+inside install -Dm755 "$build/allocsel-monitor" /usr/lib/allocsel-test/allocsel-monitor
 inside sh -c "cat > /etc/systemd/system/allocsel-monitor.socket" <"$build/allocsel-monitor.socket"
-sed "s|^ExecStart=.*|ExecStart=$build/allocsel-monitor|" "$build/allocsel-monitor.service" |
+sed "s|^ExecStart=.*|ExecStart=/usr/lib/allocsel-test/allocsel-monitor|" "$build/allocsel-monitor.service" |
         inside sh -c "cat > /etc/systemd/system/allocsel-monitor.service"
 inside systemctl daemon-reload
 inside systemctl start allocsel-monitor.socket
 expect_eq "monitor: the socket listens" active "$(inside systemctl is-active allocsel-monitor.socket)"
+inside "$build/allocsel" --status >/dev/null 2>&1
+expect_eq "monitor: socket activation starts the monitor" active "$(inside systemctl is-active allocsel-monitor.service)"
 
 inside sh -c "cat > /etc/systemd/system/allocsel-simple.service" <<EOF2
 [Service]
