@@ -35,6 +35,9 @@ void event_print(const struct event *ev, int fd);
 int event_encode(const struct event *ev, char **ret, size_t *ret_len);
 int event_write(const struct event *ev, int fd);
 int event_decode(const char *buf, size_t size, struct event *ret);
+/* The whole of fd, a regular file of at most max bytes (else -EBADMSG),
+ * read from its start; caller frees *ret. */
+int fd_read_whole(int fd, size_t max, char **ret, size_t *ret_len);
 int event_read(int fd, size_t max, struct event *ret);
 
 void event_free(struct event *ev);

@@ -90,22 +90,12 @@ static void print_row(const struct event *ev, bool json)
 /* Records separated by an empty field: each is decoded on its own. */
 static int print_reply(int memfd, bool json)
 {
-        struct stat st;
-        char *buf;
+        char *buf = NULL;
         size_t at = 0, got = 0;
+        int r = fd_read_whole(memfd, (size_t)64 << 20, &buf, &got);
 
-        if (fstat(memfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20))
-                return -EBADMSG;
-        buf = malloc((size_t)st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (got < (size_t)st.st_size) {
-                ssize_t n = pread(memfd, buf + got, (size_t)st.st_size - got, (off_t)got);
-
-                if (n <= 0)
-                        break;
-                got += (size_t)n;
-        }
+        if (r < 0)
+                return r;
         if (!json)
                 printf("%-20s %-24s %8s %-16s %10s %10s %9s %-6s %s\n", "SERVICE", "UNIT", "PID", "ALLOCATOR",
                        "RSS_KB", "PEAK_KB", "AGE_MS", "LOADED", "LIBRARY");

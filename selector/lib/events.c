@@ -168,14 +168,12 @@ int event_encode(const struct event *ev, char **ret, size_t *ret_len)
         return 0;
 }
 
-int event_read(int fd, size_t max, struct event *ret)
+int fd_read_whole(int fd, size_t max, char **ret, size_t *ret_len)
 {
         struct stat st;
         size_t got = 0;
         char *buf;
-        int r;
 
-        memset(ret, 0, sizeof(*ret));
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (!S_ISREG(st.st_mode) || (unsigned long long)st.st_size > max)
@@ -192,7 +190,22 @@ int event_read(int fd, size_t max, struct event *ret)
                         break;
                 got += (size_t)n;
         }
-        r = event_decode(buf, got, ret);
+        *ret = buf;
+        *ret_len = got;
+        return 0;
+}
+
+int event_read(int fd, size_t max, struct event *ret)
+{
+        size_t len = 0;
+        char *buf = NULL;
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
+        r = fd_read_whole(fd, max, &buf, &len);
+        if (r < 0)
+                return r;
+        r = event_decode(buf, len, ret);
         free(buf);
         return r;
 }

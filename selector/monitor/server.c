@@ -474,10 +474,11 @@ static int status_reply(struct conn *c)
         return r;
 }
 
-/* The descriptors that came with a message, as its fields say. */
-static int take_fds(struct msghdr *mh, const struct event *msg, int *ret_pidfd, int *ret_memfd)
+/* The descriptors a message carried: the first max into fds, the others
+ * closed at once. Returns how many were kept. */
+static int received_fds(struct msghdr *mh, int *fds, int max)
 {
-        int fds[2] = { -1, -1 }, n = 0, want = 0, at = 0;
+        int n = 0;
 
         for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
                 if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
@@ -487,12 +488,20 @@ static int take_fds(struct msghdr *mh, const struct event *msg, int *ret_pidfd, 
                                 int fd;
 
                                 memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-                                if (n < 2)
+                                if (n < max)
                                         fds[n++] = fd;
                                 else
                                         close(fd);
                         }
                 }
+        return n;
+}
+
+/* The descriptors that came with a message, as its fields say. */
+static int take_fds(struct msghdr *mh, const struct event *msg, int *ret_pidfd, int *ret_memfd)
+{
+        int fds[2] = { -1, -1 }, n = received_fds(mh, fds, 2), want, at = 0;
+
         *ret_pidfd = *ret_memfd = -1;
         want = (event_get(msg, MONITOR_WITH_PIDFD) != NULL) + (event_get(msg, MONITOR_WITH_MEMFD) != NULL);
         if (n != want || (mh->msg_flags & MSG_CTRUNC)) {
@@ -596,22 +605,6 @@ static int handle(struct conn *c, struct event *msg, int pidfd)
         return 1; /* pidfd taken */
 }
 
-/* Descriptors that came with a message that is refused before take_fds(). */
-static void close_received(struct msghdr *mh)
-{
-        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
-                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-                        size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-                        for (size_t i = 0; i < k; i++) {
-                                int fd;
-
-                                memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-                                close(fd);
-                        }
-                }
-}
-
 static int conn_read(struct conn *c)
 {
         char control[CMSG_SPACE(2 * sizeof(int))];
@@ -642,7 +635,7 @@ static int conn_read(struct conn *c)
         r = n == 0 || (mh.msg_flags & MSG_TRUNC) ? -EBADMSG : event_decode(buf, (size_t)n, &msg);
         free(buf);
         if (r < 0) {
-                close_received(&mh);
+                (void)received_fds(&mh, NULL, 0); /* closed, all */
                 return r;
         }
         r = take_fds(&mh, &msg, &pidfd, &memfd);

@@ -212,8 +212,6 @@ static bool gone(const struct watch *w)
 
 /* ---- the event loop's side ---- */
 
-static void (*gone_callback)(struct watch *w);
-
 static int arm(struct watch *w, long long now);
 
 /* A forking daemon's first process exits and leaves the daemon in the
@@ -260,7 +258,7 @@ static void end(struct watch *w)
         watch_log_exit(w);
         w->timer = sd_event_source_unref(w->timer);
         w->exit_source = sd_event_source_unref(w->exit_source);
-        gone_callback(w);
+        w->on_gone(w);
 }
 
 static int on_exit_source(sd_event_source *s, int fd, uint32_t revents, void *userdata);
@@ -341,7 +339,7 @@ int watch_start(struct watch *w, sd_event *e, void (*on_gone)(struct watch *w))
         long long now = clock_ms(CLOCK_BOOTTIME);
         int r;
 
-        gone_callback = on_gone;
+        w->on_gone = on_gone;
         w->event = e;
         r = sd_event_add_time(e, &w->timer, CLOCK_BOOTTIME, (uint64_t)now * 1000, ACCURACY_MIN_US, on_timer, w);
         if (r >= 0 && w->pidfd >= 0)

@@ -44,6 +44,7 @@ struct watch {
         struct watch *prev, *next;
         void *owner;                    /* the server's */
         void (*on_followed)(struct watch *w);   /* NULL, or told when pid changed */
+        void (*on_gone)(struct watch *w);       /* watch_start()'s */
 };
 
 /* How long after a sample the next one is due, for a program age_ms old:
